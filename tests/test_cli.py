@@ -1,0 +1,117 @@
+"""The `negotiation` command end to end: results, figures, JSON, and exit code 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REQUIRED_FIELDS = {
+    "scenario", "equilibrium_path", "outcome_probabilities", "payoffs", "leverage",
+    "counterfactual", "equilibria", "selection_rule",
+}
+
+
+def negotiation(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "negotiation.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def madrid_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    out = tmp_path_factory.mktemp("run") / "madrid"
+    return negotiation("run", "--out", str(out)), out
+
+
+def test_run_writes_summary_and_figures(madrid_run):
+    proc, out = madrid_run
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert REQUIRED_FIELDS <= set(summary)
+    assert summary["scenario"] == "madrid_2025"
+    assert set(summary["outcome_probabilities"]) == {"truce", "deadlock", "escalation"}
+    assert sum(summary["outcome_probabilities"].values()) == pytest.approx(1.0)
+    assert sum(summary["counterfactual"]["outcome_probabilities"].values()) == pytest.approx(1.0)
+    assert set(summary["payoffs"]) == {"us", "china"}
+    assert set(summary["leverage"]) == {"entity_listing", "anti_dumping_probe"}
+    assert set(summary["equilibrium_path"]) <= {"entity_listing", "anti_dumping_probe"}
+    assert summary["counterfactual"]["equilibrium_path"] == []
+    assert summary["equilibria"], "every subgame-perfect equilibrium is listed"
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    assert len([f for f in figures if f.endswith(".png")]) >= 3
+    assert len([f for f in figures if f.endswith(".pdf")]) >= 3
+    for line in ("Equilibrium with the pre-talk moves", "Counterfactual: no pre-talk moves", "Leverage value"):
+        assert line in proc.stdout
+
+
+def test_json_flag_prints_the_summary(tmp_path):
+    proc = negotiation("run", "--out", str(tmp_path), "--json", "--no-figures")
+    assert proc.returncode == 0, proc.stderr
+    assert REQUIRED_FIELDS <= set(json.loads(proc.stdout))
+
+
+def test_default_output_folder_is_results_scenario(tmp_path):
+    proc = negotiation("run", "--no-figures", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "results" / "madrid_2025" / "summary.json").exists()
+
+
+def _bad_copy(tmp_path: Path, madrid_text: str, old: str, new: str) -> Path:
+    assert old in madrid_text
+    path = tmp_path / "madrid_copy.toml"
+    path.write_text(madrid_text.replace(old, new, 1))
+    return path
+
+
+def test_misspelled_key_exits_2_with_one_line(tmp_path, madrid_text):
+    path = _bad_copy(tmp_path, madrid_text, "breakdown_probability = 0.10", "breakdown_probabilty = 0.10")
+    proc = negotiation("run", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "madrid_copy.toml: talks.breakdown_probabilty" in lines[0]
+    assert "did you mean 'breakdown_probability'" in lines[0]
+
+
+def test_weight_set_to_high_exits_2_naming_key_and_type(tmp_path, madrid_text):
+    path = _bad_copy(tmp_path, madrid_text, "tariffs = 0.35", 'tariffs = "high"')
+    proc = negotiation("run", str(path))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "madrid_copy.toml: sides.us.weights.tariffs = 'high': expected a number"
+
+
+def test_validate_checks_without_solving(tmp_path, madrid_text):
+    proc = negotiation("validate", "madrid_2025")
+    assert proc.returncode == 0
+    assert "valid scenario 'madrid_2025'" in proc.stdout
+    path = _bad_copy(tmp_path, madrid_text, 'by = "us"', 'by = "eu"')
+    proc = negotiation("validate", str(path))
+    assert proc.returncode == 2
+    assert "moves.entity_listing.by = 'eu': expected one of the sides: us, china" in proc.stderr
+
+
+def test_bad_override_exits_2(tmp_path):
+    proc = negotiation("run", "--set", "moves.entity_listing.cots=0.1", "--no-figures", "--out", str(tmp_path))
+    assert proc.returncode == 2
+    assert "did you mean 'moves.entity_listing.cost'" in proc.stderr
+
+
+def test_missing_file_exits_2(tmp_path):
+    proc = negotiation("run", str(tmp_path / "nope.toml"))
+    assert proc.returncode == 2
+    assert "nope.toml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cost_override_changes_leverage_in_summary(tmp_path):
+    def leverage(*extra: str) -> float:
+        proc = negotiation("run", "--json", "--no-figures", "--out", str(tmp_path), *extra)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)["leverage"]["entity_listing"]["value"]
+
+    assert leverage("--set", "moves.entity_listing.cost=0.05") == pytest.approx(leverage() - 0.04, abs=1e-9)
