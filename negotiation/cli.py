@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from negotiation.config import ConfigError, ConfigProblem, load_scenario, resolve_config_path
+from negotiation.scenario import StanceTalks
 
 EXIT_BAD_INPUT = 2
 
@@ -56,10 +57,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.config, _overrides(args.set))
     path = resolve_config_path(args.config)
+    talks = scenario.talks
+    if isinstance(talks, StanceTalks):
+        shape = f"a {len(talks.actions[0])}x{len(talks.actions[1])} stance game"
+    else:
+        shape = f"bargaining ({talks.solution}) over {len(talks.packages)} packages"
     print(
         f"{path}: valid scenario {scenario.name!r}: {len(scenario.space.issues)} issues, "
-        f"{len(scenario.moves)} pre-talk moves, talks {len(scenario.talks.actions[0])}x"
-        f"{len(scenario.talks.actions[1])}"
+        f"{len(scenario.moves)} pre-talk moves, talks as {shape}"
     )
     return 0
 

@@ -28,9 +28,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from negotiation.agents import WEIGHT_SUM_TOLERANCE, Side
-from negotiation.issues import Issue, OutcomeSpace
+from negotiation.issues import Issue, OutcomeSpace, Package
 from negotiation.moves import EFFECTS, LeverageMove
-from negotiation.scenario import Scenario, SolverSettings, StanceTalks
+from negotiation.scenario import BargainingTalks, Scenario, SolverSettings, StanceTalks
 from negotiation.solvers.selection import SELECTION_RULES
 
 #: Name of the scenario used when none is given.
@@ -113,12 +113,23 @@ class MoveSection(_Strict):
     effects: dict[str, float | dict[str, float]] = {}
 
 
+class BargainingSection(_Strict):
+    solution: Literal["alternating_offers", "nash", "kalai_smorodinsky", "egalitarian"] = "alternating_offers"
+    packages: Literal["all"] | list[str] = "all"
+    discount: dict[str, float]
+    first_proposer: str
+    deadline: int = Field(ge=1, le=10_000)
+    breakdown_per_round: float = Field(default=0.0, ge=0.0, le=1.0)
+    power: dict[str, float] | None = None
+
+
 class TalksSection(_Strict):
-    protocol: Literal["stance"] = "stance"
+    protocol: Literal["stance", "bargaining"] = "stance"
     breakdown_probability: float = Field(default=0.0, ge=0.0, le=1.0)
-    actions: dict[str, list[str]]
-    packages: dict[str, dict[str, str]]
-    outcomes: dict[str, dict[str, str]]
+    actions: dict[str, list[str]] | None = None
+    packages: dict[str, dict[str, str]] = {}
+    outcomes: dict[str, dict[str, str]] | None = None
+    bargaining: BargainingSection | None = None
 
 
 class SolverSection(_Strict):
@@ -134,6 +145,9 @@ class ConfigFile(_Strict):
     moves: dict[str, MoveSection] = {}
     talks: TalksSection
     solver: SolverSection = SolverSection()
+    # Validated by negotiation.sweep (key paths of the scenario, distributions, designs).
+    sweep: dict[str, Any] | None = None
+    uncertainty: dict[str, Any] | None = None
 
 
 _EXPECTED_BY_TYPE = {
@@ -282,10 +296,6 @@ def _relation_problems(cfg: ConfigFile) -> list[ConfigProblem]:
             elif not -1.0 <= amount <= 1.0:
                 problems.append(ConfigProblem(path, amount, "a change of probability in [-1, 1]"))
     talks = cfg.talks
-    problems += _issue_keys("talks.actions", talks.actions, side_names, what="side")
-    for side, actions in talks.actions.items():
-        if not actions or len(set(actions)) != len(actions):
-            problems.append(ConfigProblem(f"talks.actions.{side}", actions, "a non-empty list of distinct stances"))
     for package_name, levels in talks.packages.items():
         base = f"talks.packages.{package_name}"
         if package_name in {"deadlock", "escalation"}:
@@ -296,6 +306,33 @@ def _relation_problems(cfg: ConfigFile) -> list[ConfigProblem]:
                 problems.append(
                     ConfigProblem(f"{base}.{issue}", level, f"a level of {issue}: {', '.join(cfg.issues[issue].levels)}")
                 )
+    if talks.protocol == "stance":
+        problems += _stance_problems(talks, side_names)
+    else:
+        problems += _bargaining_problems(talks, side_names)
+    if cfg.solver.selection_rule not in SELECTION_RULES:
+        problems.append(
+            ConfigProblem("solver.selection_rule", cfg.solver.selection_rule, f"one of {', '.join(SELECTION_RULES)}")
+        )
+    return problems
+
+
+def _stance_problems(talks: TalksSection, side_names: list[str]) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+    if talks.bargaining is not None:
+        problems.append(ConfigProblem("talks.bargaining", talks.bargaining.model_dump(),
+                                      "no [talks.bargaining] table with protocol = 'stance' (or set protocol = 'bargaining')"))
+    for key in ("actions", "outcomes"):
+        if getattr(talks, key) is None:
+            problems.append(ConfigProblem(f"talks.{key}", None, "this key to be set for protocol = 'stance'", missing=True))
+    if talks.actions is None or talks.outcomes is None:
+        return problems
+    if not talks.packages:
+        problems.append(ConfigProblem("talks.packages", None, "at least one package for a truce", missing=True))
+    problems += _issue_keys("talks.actions", talks.actions, side_names, what="side")
+    for side, actions in talks.actions.items():
+        if not actions or len(set(actions)) != len(actions):
+            problems.append(ConfigProblem(f"talks.actions.{side}", actions, "a non-empty list of distinct stances"))
     if len(side_names) == 2 and all(s in talks.actions for s in side_names):
         rows, columns = (talks.actions[s] for s in side_names)
         allowed = ["deadlock", "escalation", *talks.packages]
@@ -316,10 +353,36 @@ def _relation_problems(cfg: ConfigFile) -> list[ConfigProblem]:
                     problems.append(
                         ConfigProblem(f"talks.outcomes.{a}.{b}", talks.outcomes[a][b], f"a stance of {side_names[1]}: {', '.join(columns)}")
                     )
-    if cfg.solver.selection_rule not in SELECTION_RULES:
-        problems.append(
-            ConfigProblem("solver.selection_rule", cfg.solver.selection_rule, f"one of {', '.join(SELECTION_RULES)}")
-        )
+    return problems
+
+
+def _bargaining_problems(talks: TalksSection, side_names: list[str]) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+    for key in ("actions", "outcomes"):
+        if getattr(talks, key) is not None:
+            problems.append(ConfigProblem(f"talks.{key}", getattr(talks, key),
+                                          "no stances with protocol = 'bargaining' (remove the key, or set protocol = 'stance')"))
+    bargaining = talks.bargaining
+    if bargaining is None:
+        problems.append(ConfigProblem("talks.bargaining", None, "a [talks.bargaining] table for protocol = 'bargaining'", missing=True))
+        return problems
+    base = "talks.bargaining"
+    if isinstance(bargaining.packages, list):
+        if not bargaining.packages:
+            problems.append(ConfigProblem(f"{base}.packages", [], '"all" or a non-empty list of package names'))
+        for name in bargaining.packages:
+            if name not in talks.packages:
+                problems.append(ConfigProblem(f"{base}.packages", name, f"a package of talks.packages: {', '.join(talks.packages) or '(none defined)'}"))
+    problems += _issue_keys(f"{base}.discount", bargaining.discount, side_names, what="side")
+    for side, delta in bargaining.discount.items():
+        if not 0.0 <= delta <= 1.0:
+            problems.append(ConfigProblem(f"{base}.discount.{side}", delta, "a discount factor in [0, 1]"))
+    if bargaining.first_proposer not in side_names:
+        problems.append(ConfigProblem(f"{base}.first_proposer", bargaining.first_proposer, f"one of the sides: {', '.join(side_names)}"))
+    if bargaining.power is not None:
+        problems += _issue_keys(f"{base}.power", bargaining.power, side_names, what="side")
+        if any(not 0.0 <= p <= 1.0 for p in bargaining.power.values()) or abs(sum(bargaining.power.values()) - 1.0) > WEIGHT_SUM_TOLERANCE:
+            problems.append(ConfigProblem(f"{base}.power", dict(bargaining.power), "bargaining powers in [0, 1] summing to 1"))
     return problems
 
 
@@ -369,15 +432,37 @@ def _build(cfg: ConfigFile) -> Scenario:
         )
         for name, m in cfg.moves.items()
     )
-    talks = StanceTalks(
-        actions=(tuple(cfg.talks.actions[side_names[0]]), tuple(cfg.talks.actions[side_names[1]])),
-        packages=tuple(space.package(name, levels) for name, levels in cfg.talks.packages.items()),
-        outcome_map=tuple(
-            tuple(cfg.talks.outcomes[a][b] for b in cfg.talks.actions[side_names[1]])
-            for a in cfg.talks.actions[side_names[0]]
-        ),
-        breakdown_probability=cfg.talks.breakdown_probability,
-    )
+    named = {name: space.package(name, levels) for name, levels in cfg.talks.packages.items()}
+    if cfg.talks.protocol == "stance":
+        talks: StanceTalks | BargainingTalks = StanceTalks(
+            actions=(tuple(cfg.talks.actions[side_names[0]]), tuple(cfg.talks.actions[side_names[1]])),
+            packages=tuple(named.values()),
+            outcome_map=tuple(
+                tuple(cfg.talks.outcomes[a][b] for b in cfg.talks.actions[side_names[1]])
+                for a in cfg.talks.actions[side_names[0]]
+            ),
+            breakdown_probability=cfg.talks.breakdown_probability,
+        )
+    else:
+        b = cfg.talks.bargaining
+        if b.packages == "all":
+            by_levels = {p.levels: p.name for p in named.values()}
+            packages = tuple(
+                Package(by_levels.get(p.levels, p.name), p.levels) for p in space.all_packages()
+            )
+        else:
+            packages = tuple(named[name] for name in b.packages)
+        power = b.power or {side_names[0]: 0.5, side_names[1]: 0.5}
+        talks = BargainingTalks(
+            packages=packages,
+            solution=b.solution,
+            discount=(b.discount[side_names[0]], b.discount[side_names[1]]),
+            first_proposer=side_names.index(b.first_proposer),
+            deadline=b.deadline,
+            breakdown_per_round=b.breakdown_per_round,
+            power=power[side_names[0]],
+            breakdown_probability=cfg.talks.breakdown_probability,
+        )
     return Scenario(
         name=cfg.scenario.name,
         title=cfg.scenario.title,

@@ -7,6 +7,8 @@ A tree is built from four kinds of node (all frozen values, no behaviour):
 * :class:`StageGame` — both players move simultaneously in a bimatrix game
   :math:`(A, B)`; each action profile leads to a lottery over :class:`Resolution`
   (truce, deadlock, escalation) given by ``resolution_probabilities[a, b]``;
+* :class:`BargainingStage` — the talks as bargaining over packages: agreement on one of
+  the packages (a truce) or none (deadlock), solved by a bargaining protocol;
 * :class:`Terminal` — payoffs (and, optionally, the resolution reached).
 
 Players are numbered 0 (row, first side) and 1 (column, second side). Payoffs are
@@ -77,6 +79,48 @@ class StageGame:
 
 
 @dataclass(frozen=True, eq=False)
+class BargainingStage:
+    """The talks as bargaining over agreement packages.
+
+    Attributes
+    ----------
+    utilities : numpy.ndarray, shape (K, 2)
+        Each side's payoff of a *lasting* agreement on each package.
+    package_names : tuple of str
+    disagreement : tuple of float
+        Each side's payoff if there is no agreement (deadlock): the disagreement point.
+    breakdown_probability : float
+        Probability that an agreed truce breaks down into deadlock; the value of agreeing
+        on package :math:`k` is :math:`(1-q) u_k + q d`.
+    sunk : tuple of float
+        Added to each side's payoff in every outcome (costs and harms of moves played).
+    protocol : str
+        How the bargaining is solved (e.g. ``"alternating_offers"``, ``"nash"``).
+    parameters : tuple of (str, value)
+        The protocol's parameters (discount factors, deadline, ...).
+    label : str
+    """
+
+    utilities: np.ndarray
+    package_names: tuple[str, ...]
+    disagreement: tuple[float, float]
+    breakdown_probability: float
+    sunk: tuple[float, float]
+    protocol: str
+    parameters: tuple[tuple[str, object], ...] = ()
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.utilities.shape != (len(self.package_names), 2):
+            raise ValueError(f"bargaining stage {self.label!r}: utilities must have shape (packages, 2)")
+
+    def agreement_values(self) -> np.ndarray:
+        """Expected payoff of agreeing on each package, before sunk costs, shape (K, 2)."""
+        q = self.breakdown_probability
+        return (1 - q) * self.utilities + q * np.asarray(self.disagreement, dtype=float)
+
+
+@dataclass(frozen=True, eq=False)
 class Decision:
     """A perfect-information decision by ``player`` (0 or 1) among ``actions``."""
 
@@ -106,7 +150,7 @@ class Chance:
             raise ValueError(f"chance node {self.label!r}: probabilities must sum to one")
 
 
-Node = Terminal | StageGame | Decision | Chance
+Node = Terminal | StageGame | BargainingStage | Decision | Chance
 
 
 @dataclass(frozen=True)
@@ -131,7 +175,7 @@ def tree_size(node: Node) -> TreeSize:
         elif isinstance(current, Chance):
             counts["chances"] += 1
             stack.extend(current.children)
-        elif isinstance(current, StageGame):
+        elif isinstance(current, StageGame | BargainingStage):
             counts["stages"] += 1
         else:
             counts["terminals"] += 1

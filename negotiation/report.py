@@ -14,8 +14,10 @@ import numpy as np
 
 from negotiation import __version__
 from negotiation.analysis import Analysis, resolution_dict
+from negotiation.scenario import BargainingTalks
 from negotiation.solvers.backward_induction import (
     BackwardInductionResult,
+    BargainPlay,
     StagePlay,
     SubgamePerfectEquilibrium,
 )
@@ -42,28 +44,54 @@ def _stage_dict(analysis: Analysis, play: StagePlay | None) -> dict[str, Any] | 
     }
 
 
+def _bargain_dict(analysis: Analysis, play: BargainPlay | None) -> dict[str, Any] | None:
+    if play is None:
+        return None
+    scenario = analysis.scenario
+    talks = scenario.talks
+    outcome = play.outcome
+
+    def levels(index: int | None) -> dict[str, str] | None:
+        return None if index is None else talks.packages[index].as_dict()
+
+    def name(index: int | None) -> str | None:
+        return None if index is None else talks.packages[index].name
+
+    return {
+        "stage": play.label,
+        "protocol": outcome.method,
+        "agreement": outcome.package is not None,
+        "package": outcome.package_name,
+        "package_levels": levels(outcome.package),
+        "agreement_round": outcome.agreement_round,
+        "payoffs": dict(zip(scenario.side_names, outcome.payoffs, strict=True)),
+        "outcome_probabilities": resolution_dict(outcome.resolution_probabilities),
+        "nash_solution": name(outcome.nash_package),
+        "kalai_smorodinsky_solution": name(outcome.kalai_smorodinsky_package),
+        "notes": list(outcome.notes),
+    }
+
+
+def _talks_dict(analysis: Analysis, equilibrium: SubgamePerfectEquilibrium) -> dict[str, Any] | None:
+    if isinstance(analysis.scenario.talks, BargainingTalks):
+        return _bargain_dict(analysis, equilibrium.bargain_on_path())
+    return _stage_dict(analysis, equilibrium.stage_on_path())
+
+
 def _equilibrium_dict(analysis: Analysis, equilibrium: SubgamePerfectEquilibrium) -> dict[str, Any]:
     names = analysis.scenario.side_names
+    moves = analysis.scenario.moves
     return {
         "equilibrium_path": analysis.moves_played(equilibrium),
         "decisions": [
-            {"history": [f"{label}={action}" for label, action in path], "move": _decision_move(path, equilibrium), "choice": choice}
+            {"history": [f"{label}={action}" for label, action in path], "move": moves[len(path)].name, "choice": choice}
             for path, choice in equilibrium.decisions
         ],
         "payoffs": dict(zip(names, equilibrium.payoffs, strict=True)),
         "outcome_probabilities": resolution_dict(equilibrium.resolution_probabilities),
-        "talks": _stage_dict(analysis, equilibrium.stage_on_path()),
+        "talks": _talks_dict(analysis, equilibrium),
         "max_regret": equilibrium.max_regret,
     }
-
-
-def _decision_move(path: tuple, equilibrium: SubgamePerfectEquilibrium) -> str:
-    # The move decided at a node is the label of the next node on any path through it.
-    depth = len(path)
-    for stage in equilibrium.stages:
-        if stage.path[:depth] == path and len(stage.path) > depth:
-            return stage.path[depth][0]
-    return ""
 
 
 def _result_dict(analysis: Analysis, result: BackwardInductionResult) -> dict[str, Any]:
@@ -91,7 +119,8 @@ def _result_dict(analysis: Analysis, result: BackwardInductionResult) -> dict[st
                 ],
             }
             for _, label, nash in result.stage_results
-        ],
+        ]
+        + [_bargain_dict(analysis, play) for play in result.headline.bargains],
         "notes": list(result.notes),
     }
 
@@ -134,6 +163,25 @@ def _percent(p: float) -> str:
     return f"{100 * p:5.1f}%"
 
 
+def _bargain_lines(analysis: Analysis, play: BargainPlay) -> list[str]:
+    talks = analysis.scenario.talks
+    outcome = play.outcome
+    protocol = outcome.method.replace("_", " ")
+    if isinstance(talks, BargainingTalks) and outcome.method == "alternating_offers":
+        protocol += f", {talks.deadline} rounds before the deadline"
+    if outcome.package is None:
+        lines = [f"  Talks ({protocol}): no agreement (deadlock)"]
+    else:
+        levels = ", ".join(f"{k}={v}" for k, v in talks.packages[outcome.package].levels)
+        lines = [f"  Talks ({protocol}): agreement on {outcome.package_name} [{levels}] in round {outcome.agreement_round}"]
+    names = {i: talks.packages[i].name for i in (outcome.nash_package, outcome.kalai_smorodinsky_package) if i is not None}
+    lines.append(
+        f"  Same disagreement point: Nash solution {names.get(outcome.nash_package, 'none (no gain possible)')}, "
+        f"Kalai–Smorodinsky {names.get(outcome.kalai_smorodinsky_package, 'none (no gain possible)')}"
+    )
+    return lines
+
+
 def text_summary(analysis: Analysis) -> str:
     """A readable terminal summary of an analysis."""
     scenario = analysis.scenario
@@ -146,8 +194,12 @@ def text_summary(analysis: Analysis) -> str:
         played = analysis.moves_played(headline)
         lines.append(f"{title}  (status: {result.status}; {len(result.equilibria)} subgame-perfect equilibria)")
         if scenario.moves and result is analysis.actual:
-            lines.append("  Pre-talk moves on the equilibrium path: " + (", ".join(played) if played else "none"))
+            what = "Equilibrium threats (moves played)" if isinstance(scenario.talks, BargainingTalks) else "Pre-talk moves on the equilibrium path"
+            lines.append(f"  {what}: " + (", ".join(played) if played else "none"))
         stage = headline.stage_on_path()
+        bargain = headline.bargain_on_path()
+        if bargain is not None:
+            lines.extend(_bargain_lines(analysis, bargain))
         if stage is not None:
             for i, actions in enumerate(scenario.talks.actions):
                 strategy = stage.equilibrium.row if i == 0 else stage.equilibrium.column
@@ -169,7 +221,10 @@ def text_summary(analysis: Analysis) -> str:
                 f"truce probability {lv.truce_probability_change:+.1%}"
             )
         lines.append("")
-    lines.append(f"Selection rule: {analysis.actual.selection_rule}; tolerance {scenario.solver.tolerance:g}")
+    if isinstance(scenario.talks, BargainingTalks):
+        lines.append(f"Talks protocol: bargaining ({scenario.talks.solution}); tolerance {scenario.solver.tolerance:g}")
+    else:
+        lines.append(f"Selection rule: {analysis.actual.selection_rule}; tolerance {scenario.solver.tolerance:g}")
     for note in analysis.actual.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines)

@@ -14,6 +14,12 @@ action profile :math:`(a, b)` leads to an outcome :math:`o(a, b)`:
 where :math:`D, E, t, q, s` are the terms of the talks after the moves played
 (:func:`negotiation.moves.apply_moves`): disagreement payoffs, truce shifts, breakdown
 probability and the sunk costs and harms of the moves.
+
+With the *bargaining* protocol the talks are instead a bargaining problem over the
+packages (:class:`BargainingTalks`): agreeing on :math:`p` is worth
+:math:`(1-q)(u_i(p) + t_i) + q D_i + s_i`, failing to agree is deadlock, worth
+:math:`D_i + s_i`. The pre-talk moves then act as Nash's (1953) variable threats: they set
+the disagreement point of the bargaining that follows.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from negotiation.agents import Side
-from negotiation.games import RESOLUTIONS, Decision, Node, Resolution, StageGame
+from negotiation.games import RESOLUTIONS, BargainingStage, Decision, Node, Resolution, StageGame
 from negotiation.issues import OutcomeSpace, Package
 from negotiation.moves import LeverageMove, TalksTerms, apply_moves
 
@@ -72,6 +78,62 @@ class StanceTalks:
         return next(p for p in self.packages if p.name == name)
 
 
+#: Solutions of the bargaining protocol, by name.
+BARGAINING_SOLUTIONS: tuple[str, ...] = ("alternating_offers", "nash", "kalai_smorodinsky", "egalitarian")
+
+
+@dataclass(frozen=True)
+class BargainingTalks:
+    """The talks as bargaining over packages, with a deadline.
+
+    Attributes
+    ----------
+    packages : tuple of Package
+        The packages on the table.
+    solution : str
+        ``"alternating_offers"`` (Rubinstein 1982 with a deadline of ``deadline`` rounds,
+        solved by backward induction over rounds) or an axiomatic solution: ``"nash"``
+        (Nash 1950, asymmetric with ``power``), ``"kalai_smorodinsky"`` (1975),
+        ``"egalitarian"``.
+    discount : tuple of float
+        Each side's discount factor per round of offers.
+    first_proposer : int
+        Position of the side that makes the first offer.
+    deadline : int
+        Rounds before the truce expires; no agreement by then is deadlock.
+    breakdown_per_round : float
+        Probability that talks break down after a rejected offer.
+    power : float
+        Bargaining power of the first side in the asymmetric Nash solution.
+    breakdown_probability : float
+        Probability that an agreed truce breaks down into deadlock, before any move.
+    """
+
+    packages: tuple[Package, ...]
+    solution: str = "alternating_offers"
+    discount: tuple[float, float] = (0.95, 0.95)
+    first_proposer: int = 0
+    deadline: int = 6
+    breakdown_per_round: float = 0.0
+    power: float = 0.5
+    breakdown_probability: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.solution not in BARGAINING_SOLUTIONS:
+            raise ValueError(f"unknown bargaining solution {self.solution!r}; use one of {BARGAINING_SOLUTIONS}")
+        if not self.packages:
+            raise ValueError("bargaining needs at least one package on the table")
+
+    def parameters(self) -> tuple[tuple[str, object], ...]:
+        return (
+            ("discount", self.discount),
+            ("first_proposer", self.first_proposer),
+            ("deadline", self.deadline),
+            ("breakdown_per_round", self.breakdown_per_round),
+            ("power", self.power),
+        )
+
+
 @dataclass(frozen=True)
 class SolverSettings:
     """How scenarios are solved.
@@ -101,7 +163,7 @@ class Scenario:
     space: OutcomeSpace
     sides: tuple[Side, Side]
     moves: tuple[LeverageMove, ...]
-    talks: StanceTalks
+    talks: StanceTalks | BargainingTalks
     solver: SolverSettings = SolverSettings()
     description: str = ""
 
@@ -151,8 +213,10 @@ class Scenario:
 
 def stage_game(scenario: Scenario, played: Sequence[LeverageMove], label: str = "") -> StageGame:
     """The talks stage reached after ``played`` moves (see the module docstring)."""
-    terms = apply_moves(scenario.base_terms(), played, scenario.side_names)
     talks = scenario.talks
+    if not isinstance(talks, StanceTalks):
+        raise TypeError(f"scenario {scenario.name!r} does not use the stance protocol")
+    terms = apply_moves(scenario.base_terms(), played, scenario.side_names)
     q = terms.breakdown_probability
     utilities = scenario.package_utilities()
     m, n = len(talks.actions[0]), len(talks.actions[1])
@@ -192,6 +256,35 @@ def stage_game(scenario: Scenario, played: Sequence[LeverageMove], label: str = 
     )
 
 
+def bargaining_stage(scenario: Scenario, played: Sequence[LeverageMove], label: str = "") -> BargainingStage:
+    """The bargaining stage reached after ``played`` moves (see the module docstring)."""
+    talks = scenario.talks
+    if not isinstance(talks, BargainingTalks):
+        raise TypeError(f"scenario {scenario.name!r} does not use the bargaining protocol")
+    terms = apply_moves(scenario.base_terms(), played, scenario.side_names)
+    utilities = scenario.package_utilities()
+    values = np.array(
+        [[utilities[p.name][i] + terms.truce_shift[i] for i in range(2)] for p in talks.packages], dtype=float
+    )
+    return BargainingStage(
+        utilities=values,
+        package_names=tuple(p.name for p in talks.packages),
+        disagreement=terms.deadlock,
+        breakdown_probability=terms.breakdown_probability,
+        sunk=terms.sunk,
+        protocol=talks.solution,
+        parameters=talks.parameters(),
+        label=label,
+    )
+
+
+def talks_stage(scenario: Scenario, played: Sequence[LeverageMove], label: str = "") -> StageGame | BargainingStage:
+    """The talks reached after ``played`` moves, under the scenario's protocol."""
+    if isinstance(scenario.talks, BargainingTalks):
+        return bargaining_stage(scenario, played, label)
+    return stage_game(scenario, played, label)
+
+
 def history_label(history: Mapping[str, str]) -> str:
     """``"entity_listing=play, anti_dumping_probe=refrain"``; ``"no moves"`` if empty."""
     return ", ".join(f"{k}={v}" for k, v in history.items()) or "no moves"
@@ -218,7 +311,7 @@ def game_tree(scenario: Scenario, forced: Mapping[str, str] | None = None) -> No
     def build(depth: int, history: dict[str, str]) -> Node:
         if depth == len(scenario.moves):
             played = [scenario.move(k) for k, v in history.items() if v == "play"]
-            return stage_game(scenario, played, label=history_label(history))
+            return talks_stage(scenario, played, label=history_label(history))
         move = scenario.moves[depth]
         actions = (forced[move.name],) if move.name in forced else MOVE_ACTIONS
         children = tuple(build(depth + 1, {**history, move.name: a}) for a in actions)

@@ -49,6 +49,8 @@ def test_game_tree_data_marks_the_path(toy_analysis):
     assert len(on_path) == 1 and on_path[0][2] == "threat=play"
     assert_allclose(on_path[0][3], [0.8, 0.2, 0.0], atol=1e-12)
     assert [e[4] for e in data.edges if e[5]] == ["play"]
+    # Derived in tests/test_analysis.py: after the threat a holds and b concedes.
+    assert on_path[0][5] == "a hold / b concede"
 
 
 @pytest.mark.parametrize(

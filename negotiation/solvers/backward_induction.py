@@ -25,13 +25,18 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from negotiation.equilibrium import REGRET_TOLERANCE, MixedEquilibrium, NashResult, Status
-from negotiation.games import Chance, Decision, Node, StageGame, Terminal
+from negotiation.games import BargainingStage, Chance, Decision, Node, StageGame, Terminal
+
+if TYPE_CHECKING:
+    from negotiation.solvers.talks_bargaining import BargainingOutcome
 
 StageSolver = Callable[[np.ndarray, np.ndarray], NashResult]
+BargainingSolver = Callable[[BargainingStage], "BargainingOutcome"]
 StageSelector = Callable[[np.ndarray, np.ndarray, Sequence[tuple[np.ndarray, np.ndarray]]], int]
 
 Path = tuple[tuple[str, str], ...]
@@ -62,6 +67,19 @@ class StagePlay:
 
 
 @dataclass(frozen=True, eq=False)
+class BargainPlay:
+    """The bargaining outcome at one talks stage (bargaining protocol)."""
+
+    path: Path
+    label: str
+    outcome: BargainingOutcome
+
+    @property
+    def resolution_probabilities(self) -> np.ndarray:
+        return self.outcome.resolution_probabilities
+
+
+@dataclass(frozen=True, eq=False)
 class SubgamePerfectEquilibrium:
     """One subgame-perfect equilibrium of a tree.
 
@@ -84,6 +102,8 @@ class SubgamePerfectEquilibrium:
         tree (at a stage: the stage equilibrium's max regret; at a decision node: the best
         action's continuation value minus the chosen one's). By the one-shot deviation
         principle, zero exactly at a subgame-perfect equilibrium.
+    bargains : tuple of BargainPlay
+        The outcome of every bargaining stage, on and off the path (bargaining protocol).
     """
 
     decisions: tuple[tuple[Path, str], ...]
@@ -92,12 +112,20 @@ class SubgamePerfectEquilibrium:
     resolution_probabilities: np.ndarray | None
     path: Path
     max_regret: float = 0.0
+    bargains: tuple[BargainPlay, ...] = ()
 
     def stage_on_path(self) -> StagePlay | None:
         """The talks stage reached on the equilibrium path, if the path is deterministic."""
         for stage in self.stages:
             if stage.path == self.path:
                 return stage
+        return None
+
+    def bargain_on_path(self) -> BargainPlay | None:
+        """The bargaining stage reached on the equilibrium path, if any."""
+        for bargain in self.bargains:
+            if bargain.path == self.path:
+                return bargain
         return None
 
 
@@ -137,6 +165,7 @@ class _Partial:
     stages: tuple[StagePlay, ...]
     path: Path
     regret: float = 0.0
+    bargains: tuple[BargainPlay, ...] = ()
 
 
 def _stage_resolution(stage: StageGame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -148,6 +177,7 @@ def subgame_perfect_equilibria(
     *,
     stage_solver: StageSolver | None = None,
     selector: StageSelector | None = None,
+    bargaining_solver: BargainingSolver | None = None,
     selection_rule: str = "first",
     tol: float = REGRET_TOLERANCE,
     max_equilibria: int = 10_000,
@@ -164,6 +194,9 @@ def subgame_perfect_equilibria(
     selector : callable, optional
         ``(A, B, [(x, y), ...]) -> index`` choosing the headline stage equilibrium; by
         default the first.
+    bargaining_solver : callable, optional
+        ``BargainingStage -> BargainingOutcome``; by default
+        :func:`negotiation.solvers.talks_bargaining.solve_bargaining_stage`.
     selection_rule : str
         Name recorded for ``selector``.
     tol : float
@@ -196,6 +229,9 @@ def subgame_perfect_equilibria(
         def stage_solver(A: np.ndarray, B: np.ndarray) -> NashResult:
             return nash_equilibria(A, B, tol=tol)
 
+    if bargaining_solver is None:
+        from negotiation.solvers.talks_bargaining import solve_bargaining_stage as bargaining_solver
+
     stage_results: list[tuple[Path, str, NashResult]] = []
     notes: list[str] = []
     flags = {"capped": False, "tie": False}
@@ -211,6 +247,10 @@ def subgame_perfect_equilibria(
             return [leaf], leaf
         if isinstance(node, StageGame):
             return solve_stage(node, path)
+        if isinstance(node, BargainingStage):
+            play = BargainPlay(path, node.label, bargaining_solver(node))
+            leaf = _Partial(np.asarray(play.outcome.payoffs), play.resolution_probabilities, (), (), (), 0.0, (play,))
+            return [leaf], leaf
         if isinstance(node, Chance):
             return solve_chance(node, path)
         if isinstance(node, Decision):
@@ -254,6 +294,7 @@ def subgame_perfect_equilibria(
                 tuple(s for part in parts for s in part.stages),
                 (),
                 max(part.regret for part in parts),
+                tuple(b for part in parts for b in part.bargains),
             )
 
         every = [mix(combo) for combo in combinations([s[0] for s in solved])]
@@ -275,6 +316,7 @@ def subgame_perfect_equilibria(
                 tuple(s for part in parts for s in part.stages),
                 ((node.label, node.actions[action_index]),) + chosen.path,
                 max([gap, *(part.regret for part in parts)]),
+                tuple(b for part in parts for b in part.bargains),
             )
 
         def optimal(parts: Sequence[_Partial]) -> list[int]:
@@ -304,6 +346,7 @@ def subgame_perfect_equilibria(
             resolution_probabilities=part.probabilities,
             path=part.path,
             max_regret=float(part.regret),
+            bargains=part.bargains,
         )
 
     statuses = {result.status for _, _, result in stage_results}
