@@ -27,7 +27,7 @@ run: $(STAMP_RUN)
 	$(BIN)/negotiation run
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check negotiation tests experiments benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 test: lint

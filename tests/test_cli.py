@@ -115,3 +115,24 @@ def test_cost_override_changes_leverage_in_summary(tmp_path):
         return json.loads(proc.stdout)["leverage"]["entity_listing"]["value"]
 
     assert leverage("--set", "moves.entity_listing.cost=0.05") == pytest.approx(leverage() - 0.04, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key_path"),
+    [
+        pytest.param("breakdown_probability = 0.10", "breakdown_probability = 1.5", "talks.breakdown_probability", id="range"),
+        pytest.param("cost = 0.01", 'cost = "cheap"', "moves.entity_listing.cost", id="type"),
+        pytest.param("tariffs = 0.35", "tariffs = 0.45", "sides.us.weights", id="weights-sum"),
+        pytest.param('by = "china"', 'by = "eu"', "moves.anti_dumping_probe.by", id="unknown-side"),
+        pytest.param('hold = "escalation"\nescalate = "escalation"\n', 'hold = "escalation"\n',
+                     "talks.outcomes.escalate.escalate", id="outcome-map"),
+        pytest.param('selection_rule = "logit_qre"', 'selection_rule = "coin"', "solver.selection_rule", id="rule"),
+        pytest.param("[talks]\n", "[talk]\n", "talk", id="unknown-table"),
+    ],
+)
+def test_each_kind_of_config_error_exits_2_naming_the_key(tmp_path, madrid_text, old, new, key_path):
+    path = _bad_copy(tmp_path, madrid_text, old, new)
+    proc = negotiation("validate", str(path))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"madrid_copy.toml: {key_path}" in proc.stderr.splitlines()[0]
