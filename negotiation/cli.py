@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from negotiation import cli_files, cli_sweep
 from negotiation.config import ConfigError, ConfigProblem, load_scenario, resolve_config_path
 from negotiation.scenario import StanceTalks
 
@@ -88,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("config", help="scenario TOML file or packaged name")
     validate.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a value by key path")
     validate.set_defaults(func=cmd_validate)
+    cli_files.register(sub)
+    cli_sweep.register(sub)
     return parser
 
 

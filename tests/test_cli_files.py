@@ -1,0 +1,345 @@
+"""The ``solve`` and ``export`` subcommands (negotiation.cli_files), run in-process.
+
+Oracles: pygambit's ``enummixed_solve`` on the same .nfg file (every extreme equilibrium,
+exact), the textbook .efg games of tests/data/efg (derivations in their comments), the
+scenario's own backward induction, and pygambit reading what ``export`` writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from negotiation import cli_files
+from negotiation.analysis import solve_tree
+from negotiation.config import load_scenario
+from negotiation.extensive import scenario_to_efg
+from negotiation.formats.gambit import read_efg, read_nfg
+from negotiation.scenario import stage_game
+
+try:  # GPL oracle: a dev extra, never imported by the package
+    import pygambit
+except ImportError:  # pragma: no cover
+    pygambit = None
+
+needs_gambit = pytest.mark.skipif(pygambit is None, reason="pygambit (dev extra) not installed")
+
+DATA = Path(__file__).parent / "data"
+EFG = DATA / "efg"
+NFG_FILES = [EFG / "coordination_3x3.nfg", *sorted((DATA / "gambit").glob("*.nfg"))]
+
+
+def negotiation(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run ``negotiation ARGV`` with the two subcommands; return (exit code, stdout, stderr)."""
+    parser = argparse.ArgumentParser(prog="negotiation")
+    cli_files.register(parser.add_subparsers(dest="command", required=True))
+    try:
+        args = parser.parse_args([str(a) for a in argv])
+        code = args.func(args)
+    except SystemExit as exit_:  # argparse errors
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def solve_json(capsys, *argv: str) -> dict:
+    code, out, err = negotiation(capsys, "solve", *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+# --------------------------------------------------------------------------- .nfg
+
+
+@needs_gambit
+@pytest.mark.parametrize("path", NFG_FILES, ids=lambda p: p.name)
+def test_solve_nfg_lists_every_equilibrium_gambit_finds(capsys, path):
+    data = solve_json(capsys, path, "--exact")
+    ours = {
+        tuple(tuple(Fraction(p) for p in player) for player in eq["exact"]["strategies"])
+        for eq in data["equilibria"]
+    }
+    G = pygambit.read_nfg(str(path))
+    players = list(G.players)
+    theirs = {
+        tuple(tuple(Fraction(str(eq[p][s])) for s in G.get_strategies(p)) for p in players)
+        for eq in pygambit.nash.enummixed_solve(G, rational=True).equilibria
+    }
+    assert ours == theirs
+    code, text, _ = negotiation(capsys, "solve", path)
+    assert code == 0
+    assert len(re.findall(r"^Equilibrium \d+: payoffs", text, flags=re.M)) == len(theirs)
+
+
+def test_nfg_json_schema(capsys):
+    data = solve_json(capsys, EFG / "coordination_3x3.nfg")
+    assert {"status", "method", "equilibria", "notes"} <= set(data)
+    assert data["status"] == "ok" and data["method"] == "enumeration"
+    assert data["strategy_labels"] == [["a", "b", "c"], ["a", "b", "c"]]
+    assert len(data["equilibria"]) == 7  # every nonempty support (see the file's comment)
+    for eq in data["equilibria"]:
+        assert set(eq) == {"strategies", "payoffs", "max_regret"}
+        assert [len(s) for s in eq["strategies"]] == [3, 3]
+        assert all(isinstance(p, float) for s in eq["strategies"] for p in s)
+        assert sum(eq["strategies"][0]) == pytest.approx(1) and len(eq["payoffs"]) == 2
+        # both mix uniformly on a support S and get 1/|S|
+        support = sum(p > 0 for p in eq["strategies"][0])
+        assert eq["payoffs"] == pytest.approx([1 / support, 1 / support])
+
+
+def test_exact_mode_prints_fractions(capsys):
+    code, text, _ = negotiation(capsys, "solve", EFG / "coordination_3x3.nfg", "--exact")
+    assert code == 0
+    assert "Row:    a 1/3, b 1/3, c 1/3" in text
+    assert "payoffs Row 1/3, Column 1/3" in text
+    data = solve_json(capsys, EFG / "coordination_3x3.nfg", "--exact")
+    uniform = data["equilibria"][3]
+    assert uniform["exact"] == {"strategies": [["1/3"] * 3, ["1/3"] * 3], "payoffs": ["1/3", "1/3"]}
+    assert uniform["strategies"][0] == pytest.approx([1 / 3] * 3)
+    code, text, _ = negotiation(capsys, "solve", EFG / "coordination_3x3.nfg")
+    assert "a 0.333333, b 0.333333, c 0.333333" in text
+
+
+def test_other_methods(capsys):
+    data = solve_json(capsys, EFG / "coordination_3x3.nfg", "--method", "lemke_howson")
+    assert data["method"] == "lemke_howson" and data["status"] == "incomplete"
+    assert data["notes"]
+    code, _, err = negotiation(
+        capsys, "solve", EFG / "coordination_3x3.nfg", "--method", "support", "--exact"
+    )
+    assert code == 2 and "floating point only" in err
+    # an integer game is solved exactly by default, but in floats with a nashpy method
+    data = solve_json(capsys, EFG / "bos_outside_option.efg", "--method", "support")
+    assert data["status"] == "incomplete"
+    assert sum(eq["subgame_perfect"] for eq in data["equilibria"]) == 3
+
+
+# --------------------------------------------------------------------------- .efg
+
+
+def test_efg_json_marks_the_subgame_perfect_equilibria(capsys):
+    data = solve_json(capsys, EFG / "entry_deterrence.efg", "--exact")
+    assert data["players"] == ["Entrant", "Incumbent"]
+    assert data["infosets"] == [
+        [{"number": 1, "name": "Entrant decides", "actions": ["Out", "In"]}],
+        [{"number": 1, "name": "Incumbent responds", "actions": ["Fight", "Accommodate"]}],
+    ]
+    # (In, Accommodate) subgame perfect; (Out, Fight) and (Out, half-half) Nash only
+    assert [eq["subgame_perfect"] for eq in data["equilibria"]] == [True, False, False]
+    assert [eq["strategies"] for eq in data["equilibria"]] == [
+        [[[0.0, 1.0]], [[0.0, 1.0]]],
+        [[[1.0, 0.0]], [[1.0, 0.0]]],
+        [[[1.0, 0.0]], [[0.5, 0.5]]],
+    ]
+    assert [eq["payoffs"] for eq in data["equilibria"]] == [[1.0, 1.0], [0.0, 2.0], [0.0, 2.0]]
+    assert data["equilibria"][2]["exact"] == {
+        "strategies": [[["1", "0"]], [["1/2", "1/2"]]],
+        "payoffs": ["0", "2"],
+    }
+
+
+def test_efg_text_output(capsys):
+    code, text, _ = negotiation(capsys, "solve", EFG / "bos_outside_option.efg", "--exact")
+    assert code == 0
+    assert "4 equilibria (3 subgame perfect)" in text
+    assert text.count("subgame perfect (backward induction)") == 3
+    assert "Nash, not subgame perfect" in text
+    assert 'Alice infoset 2 "Alice in the battle": B 3/4, S 1/4' in text
+    assert 'Alice infoset 2 "Alice in the battle": B 1  (completed)' in text
+
+
+def test_efg_strategies_per_information_set_in_file_order(capsys):
+    data = solve_json(capsys, EFG / "chance_strike.efg")
+    assert [[i["name"] for i in player] for player in data["infosets"]] == [
+        ["firm in boom", "firm in bust"],
+        ["union in boom", "union in bust"],
+    ]
+    for eq in data["equilibria"]:
+        assert [len(player) for player in eq["strategies"]] == [2, 2]
+        for player in eq["strategies"]:
+            for probs in player:
+                assert len(probs) == 2 and sum(probs) == pytest.approx(1)
+    assert sum(eq["subgame_perfect"] for eq in data["equilibria"]) == 1
+
+
+def test_strategic_cells_option(capsys):
+    data = solve_json(capsys, EFG / "entry_deterrence.efg", "--strategic-cells", "0")
+    assert len(data["equilibria"]) == 1
+    data = solve_json(capsys, EFG / "chance_strike.efg", "--strategic-cells", "10")
+    assert len(data["equilibria"]) == 1 and any("16 cells" in note for note in data["notes"])
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_malformed_efg_exits_2_naming_the_line(capsys):
+    path = EFG / "malformed.efg"
+    code, out, err = negotiation(capsys, "solve", path)
+    assert code == 2 and out == ""
+    assert err.startswith(f"{path}:6: unknown node type 'x'")
+    assert "Traceback" not in err
+
+
+def test_malformed_nfg_exits_2_naming_the_line(capsys, tmp_path):
+    path = tmp_path / "short.nfg"
+    path.write_text('NFG 1 R "" { "A" "B" } { 2 2 }\n""\n\n1 1 0 0\n0 0\n')
+    code, _, err = negotiation(capsys, "solve", path, "--json")
+    assert code == 2
+    assert err.startswith(f"{path}:5: expected 8 payoffs")
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        pytest.param(["missing.efg"], "missing.efg: no such file", id="missing"),
+        pytest.param(["missing.toml"], "missing.toml", id="missing scenario"),
+        pytest.param(["game.txt"], "expected a .nfg or .efg file", id="extension"),
+        pytest.param(
+            [str(DATA / "gambit" / "beer_quiche.efg")],
+            "cannot solve this game: information set 1 ('saw beer')",
+            id="unsupported",
+        ),
+        pytest.param(
+            [str(EFG / "coordination_3x3.nfg"), "--method", "magic"],
+            "invalid choice: 'magic'",
+            id="method",
+        ),
+        pytest.param(
+            [str(EFG / "coordination_3x3.nfg"), "--strategic-cells", "-1"], "0 or more", id="cells"
+        ),
+    ],
+)
+def test_bad_input_exits_2(capsys, argv, message):
+    code, out, err = negotiation(capsys, "solve", *argv)
+    assert code == 2 and out == ""
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_unknown_method_lists_the_methods(capsys):
+    code, _, err = negotiation(capsys, "solve", EFG / "two_stage.efg", "--method", "x")
+    assert code == 2
+    for name in ("enumeration", "lemke_howson", "support", "vertex"):
+        assert name in err
+
+
+def test_directory_exits_2(capsys, tmp_path):
+    folder = tmp_path / "games.efg"
+    folder.mkdir()
+    code, _, err = negotiation(capsys, "solve", folder)
+    assert code == 2 and "is a directory" in err
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def test_solve_scenario_gives_its_subgame_perfect_equilibria(capsys, madrid_path):
+    data = solve_json(capsys, madrid_path)
+    scenario = load_scenario(madrid_path)
+    expected = solve_tree(scenario)
+    assert data["format"] == "efg" and data["status"] == expected.status
+    assert all(eq["subgame_perfect"] for eq in data["equilibria"])
+    assert len(data["equilibria"]) == len(expected.equilibria)
+    assert {tuple(np.round(eq["payoffs"], 9)) for eq in data["equilibria"]} == {
+        tuple(np.round(eq.payoffs, 9)) for eq in expected.equilibria
+    }
+    assert [len(p) for p in data["infosets"]] == [
+        len(p) for p in scenario_to_efg(scenario).infosets()
+    ]
+    assert "subgame-perfect" in data["notes"][0]
+    code, text, _ = negotiation(capsys, "solve", "madrid_2025")  # a packaged scenario's name
+    n = len(expected.equilibria)
+    assert code == 0 and f"{n} equilibria ({n} subgame perfect)" in text
+
+
+# --------------------------------------------------------------------------- export
+
+
+@needs_gambit
+def test_export_efg_to_the_default_path(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = negotiation(capsys, "export", "madrid_2025")
+    assert code == 0
+    path = Path("results/madrid_2025/madrid_2025.efg")
+    assert out.strip() == str(path) and path.exists()
+    text = path.read_text(encoding="utf-8")
+    assert read_efg(text) == scenario_to_efg(load_scenario("madrid_2025"))
+    G = pygambit.read_efg(str(path))
+    assert list(G.players) == ["us", "china"]
+    scenario = load_scenario("madrid_2025")
+    stances = len(scenario.talks.actions[0]) * len(scenario.talks.actions[1])
+    assert len(G.get_outcomes()) == 2 ** len(scenario.moves) * stances  # a talks stage per history
+
+
+def test_export_to_a_chosen_file(capsys, tmp_path):
+    out = tmp_path / "deep" / "madrid.efg"
+    code, printed, _ = negotiation(capsys, "export", "madrid_2025", "--format", "efg", "--out", out)
+    assert code == 0 and printed.strip() == str(out) and out.exists()
+
+
+def toml_text(data: dict, prefix: tuple[str, ...] = ()) -> str:
+    """A nested dict of strings, numbers and lists as TOML (enough for the toy scenario)."""
+
+    def value(v) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return json.dumps(v)
+
+    lines = [f"[{'.'.join(json.dumps(k) for k in prefix)}]"] if prefix else []
+    lines += [f"{json.dumps(k)} = {value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    tables = [toml_text(v, prefix + (k,)) for k, v in data.items() if isinstance(v, dict)]
+    return "\n".join(lines + tables) + "\n"
+
+
+def test_export_nfg_needs_a_scenario_without_moves(capsys, tmp_path, toy_config):
+    with_moves = tmp_path / "toy.toml"
+    with_moves.write_text(toml_text(toy_config), encoding="utf-8")
+    code, _, err = negotiation(
+        capsys, "export", with_moves, "--format", "nfg", "--out", tmp_path / "x.nfg"
+    )
+    assert code == 2
+    assert "a scenario with pre-talk moves is a tree; use --format efg" in err
+    assert not (tmp_path / "x.nfg").exists()
+    # the same scenario without its moves: the talks alone
+    del toy_config["moves"]
+    talks_only = tmp_path / "talks_only.toml"
+    talks_only.write_text(toml_text(toy_config), encoding="utf-8")
+    out = tmp_path / "talks.nfg"
+    code, _, err = negotiation(capsys, "export", talks_only, "--format", "nfg", "--out", out)
+    assert code == 0, err
+    game = read_nfg(out.read_text(encoding="utf-8"))
+    # conftest's derivation: (concede, concede) 0.5 each, (concede, hold) (0, 1),
+    # (hold, concede) (1, 0), (hold, hold) deadlock (0.4, 0.3)
+    np.testing.assert_array_equal(game.A, [[0.5, 0.0], [1.0, 0.4]])
+    np.testing.assert_array_equal(game.B, [[0.5, 1.0], [0.0, 0.3]])
+    stage = stage_game(load_scenario(talks_only), [])
+    np.testing.assert_array_equal(game.A, stage.A)
+    assert game.strategies == (("concede", "hold"), ("concede", "hold"))
+    assert game.players == ("a", "b")
+    if pygambit is not None:
+        A, B = pygambit.read_nfg(io.StringIO(out.read_text(encoding="utf-8"))).to_arrays()
+        assert [[float(v) for v in row] for row in B] == stage.B.tolist()
+
+
+def test_export_refuses_names_gambit_cannot_read(capsys, tmp_path, toy_config):
+    # a move name with two spaces in a row: Gambit 17 refuses such node names
+    toy_config["moves"] = {"big  threat": toy_config["moves"]["threat"]}
+    bad = tmp_path / "spaced.toml"
+    bad.write_text(toml_text(toy_config), encoding="utf-8")
+    code, _, err = negotiation(capsys, "export", bad, "--out", tmp_path / "x.efg")
+    assert code == 2, err
+    assert "cannot write the game for Gambit" in err and "two white-space" in err
+
+
+def test_export_missing_config_exits_2(capsys, tmp_path):
+    code, _, err = negotiation(capsys, "export", tmp_path / "nope.toml")
+    assert code == 2 and "nope.toml" in err
