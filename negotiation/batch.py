@@ -453,6 +453,19 @@ def solve_points(
         A key path that is malformed, not in ``base`` or not a number (naming it).
     ValueError
         Arrays of different lengths.
+
+    Examples
+    --------
+    >>> from negotiation.config import default_config_path, read_config
+    >>> base = read_config(default_config_path())
+    >>> rows = solve_points(base, {"moves.entity_listing.cost": np.array([0.01, 0.5, -1.0])})
+    >>> print(rows[["moves.entity_listing.cost", "equilibrium_path", "p_truce", "status"]].to_string(index=False))
+     moves.entity_listing.cost   equilibrium_path  p_truce  status
+                          0.01     entity_listing     0.85      ok
+                          0.50 anti_dumping_probe     0.87      ok
+                         -1.00                         NaN invalid
+    >>> rows["error"][2]
+    '<config>: moves.entity_listing.cost = -1.0: expected a number greater than or equal to 0'
     """
     key_paths, arrays, n = _check_overrides(base, overrides, source)
     side_names = _side_names(base)
@@ -987,13 +1000,8 @@ def _subset(eq: batched_stage.StageEquilibria, games: np.ndarray) -> batched_sta
 
 
 def _logit_qre(a: np.ndarray, b: np.ndarray, eq: batched_stage.StageEquilibria):
-    """The logit-QRE selection: the fast tracer, then the one-game tracer's algorithm
-    (batched) for the games the fast one is not certain about."""
-    index, certain = batched_stage.logit_qre_limits(a, b, eq)
-    again = np.flatnonzero(~certain)
-    if len(again):
-        index[again], certain[again] = batched_stage.logit_qre_limits_exact(a[again], b[again], _subset(eq, again))
-    return index, certain
+    """The logit-QRE selection (the one-game tracer's algorithm, batched)."""
+    return batched_stage.logit_qre_limits(a, b, eq)
 
 
 @dataclass

@@ -35,36 +35,24 @@ The rules of :mod:`negotiation.solvers.selection` with their tolerances (``1e-9 
 index), a comparison within a quarter to a half of its tolerance of the threshold being
 uncertain.
 
-Logit QRE limit (:func:`logit_qre_limits`, :func:`logit_qre_limits_exact`)
---------------------------------------------------------------------------
+Logit QRE limit (:func:`logit_qre_limits`)
+------------------------------------------
 The principal branch of the logit QRE (McKelvey and Palfrey 1995) is the curve
 :math:`H(u) = 0`, :math:`u = (\log x, \log y, \nu)`, :math:`\nu = \log(1 + \mu)`,
-:math:`\mu = \lambda s`, of :mod:`negotiation.solvers.qre`, from the centroid at
-:math:`\mu = 0`. On Madrid-like 3x3 stages it often has turning points (:math:`\mu` goes
-back for a while), so it is followed by pseudo-arclength continuation, all games
-together, each with its own step length, a pool of at most ``pool_size`` games being
-refilled as games finish. Each step is a predictor along the unit tangent (exact for
-log-probabilities affine in :math:`\mu`, as those of unused actions become) and Newton's
-method on :math:`[H; t^\top(u - \hat u)] = 0`; the bordered Jacobian
-:math:`[DH; t^\top]` is solved by eliminating the identity block of :math:`\log x`, which
-leaves an :math:`(n+1) \times (n+1)` system (:class:`_Frame`). The step length follows the
-first correction, the contraction and the turn of the tangent (Allgower and Georg 1990,
-§6.1), in coordinates where actions too rare to move the other player's logits count
-little.
-
-The one-game tracer continues "straight through" where the sign of
-:math:`\det [DH; t^\top]` changes (a bifurcation, or two branches so close that a step
-crosses from one to the other), so its answer there depends on its own step lengths.
-:func:`logit_qre_limits` therefore gives up on a game as soon as any corrected point of
-its trace has the other sign, as well as on a collapsed step length; and it answers
-*certain* only once, at :math:`\mu \ge 10^3`, the branch is within L1 distance ``0.008``
-of an equilibrium :math:`k`, getting closer, and has stayed at least ``0.03`` from every
-other equilibrium since :math:`\mu = 10^3`: the one-game tracer stops at the first point
-beyond :math:`\mu = 10^3` within ``0.01`` of an isolated equilibrium, and then picks it.
-The games it gives up on go to :func:`logit_qre_limits_exact`, the one-game tracer's own
-algorithm (first step, growth, nominal values, Newton corrector, stopping rule and
-polishing) run for all of them together, which makes the same decisions, a decision
-within a relative ``1e-6`` of its threshold excepted (then not certain).
+:math:`\mu = \lambda s`, of :mod:`negotiation.solvers.qre`, from the centroid. On
+Madrid-like 3x3 stages it often has turning points (:math:`\mu` goes back for a while),
+so it is followed by pseudo-arclength continuation; and the one-game tracer's answer
+depends on its own step lengths where two branches pass close to each other (it then
+steps across, "straight through", and reports a bifurcation: about 0.06% of the stages
+of a wide Madrid sweep). :func:`logit_qre_limits` therefore runs the one-game tracer's
+own algorithm (:func:`negotiation.solvers.qre.trace_principal_branch`: first step,
+growth, nominal distance, contraction and angle, weights, Newton corrector and
+tolerances, stopping rule, polishing) for all games together, a pool of at most
+``pool_size`` games being refilled as games finish, so that it makes the same decisions.
+The bordered Jacobian :math:`[DH; t^\top]` is solved by eliminating the identity block
+of :math:`\log x`, which leaves an :math:`(n+1) \times (n+1)` system (:class:`_Frame`).
+Only rounding differs; a decision within a relative ``1e-6`` of its threshold makes the
+game not certain.
 
 References
 ----------
@@ -90,7 +78,6 @@ __all__ = [
     "select_utilitarian",
     "select_risk_dominant",
     "logit_qre_limits",
-    "logit_qre_limits_exact",
 ]
 
 #: Margin on the rescaled payoffs [1, 2] within which a label (a tight constraint) is
@@ -413,24 +400,9 @@ def select_risk_dominant(
 # --------------------------------------------------------------------------- logit QRE
 
 
-#: Step control of the tracer: arc length in weighted (z, nu) coordinates.
-_FIRST_STEP = 0.1
-_MAX_GROWTH = 2.0
-_MIN_STEP = 1e-7
-_NOMINAL_DISTANCE = 0.05
-_NOMINAL_CONTRACTION = 0.25
-_NOMINAL_ANGLE = 0.1
-_MAX_NEWTON = 3
-_NEWTON_TOL = 1e-6
-_RELEVANT = 1e3
+#: Exponents are clipped here: probabilities below 1e-130 are as good as 0, and
+#: subnormal numbers are very slow.
 _LOG_TINY = -300.0
-_NU_LIMIT = 600.0
-#: Decision rule for the limit (see the module docstring).
-_MU_CHECK = 1e3
-_NEAR = 0.008
-_AWAY = 0.03
-_MU_CAP = 1e7
-_MAX_STEPS = 400
 
 
 def _det_inv_last(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -640,229 +612,7 @@ class _Frame:
         return out, det
 
 
-def _weights(u: np.ndarray) -> np.ndarray:
-    """Step-control weight of each coordinate of u = (z, nu) (rows; games are columns): an
-    action played with probability p moves the other player's logits by about mu p per
-    unit of its own log-probability, so errors in actions with (1 + mu) p below 1e-3 are
-    discounted in proportion; nu has weight 1."""
-    w = np.ones_like(u)
-    w[:-1] = np.minimum(1.0, _RELEVANT * np.exp(np.clip(u[:-1] + u[-1], _LOG_TINY, 0.0)))
-    return w
-
-
-def _predict(u: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
-    r"""Predictor along the tangent ``t`` for arc length ``h``, exact where the
-    log-probabilities are affine in :math:`\mu` (far out on the branch, unused actions):
-    :math:`\nu + h t_\nu` and :math:`z + h t_z (e^{h t_\nu} - 1) / (h t_\nu)`."""
-    a = h * t[-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        stretch = np.where(np.abs(a) > 1e-8, np.expm1(a) / np.where(a == 0, 1.0, a), 1.0 + 0.5 * a)
-    pred = u + h * t
-    pred[:-1] = u[:-1] + (h * stretch) * t[:-1]
-    return pred
-
-
-def _wnorm(v: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return np.sqrt(((w * v) ** 2).sum(axis=0))
-
-
-@dataclass
-class _Pool:
-    """State of the games being traced (columns; payoffs batch-last)."""
-
-    ids: np.ndarray  # game numbers
-    a: np.ndarray  # normalised payoffs, (m, n, N)
-    b: np.ndarray
-    u: np.ndarray  # points (z_x, z_y, nu), (m + n + 1, N)
-    t: np.ndarray  # unit tangents (weighted norm)
-    h: np.ndarray  # next step length
-    sign: np.ndarray  # sign of det [DH; t^T]
-    min_away: np.ndarray  # closest approach to each equilibrium since mu = 1e3, (N, E)
-    last_dist: np.ndarray  # distance to each equilibrium at the last check, (N, E)
-
-    def take(self, keep: np.ndarray) -> _Pool:
-        cols = np.flatnonzero(keep)
-        return _Pool(
-            self.ids[cols], np.take(self.a, cols, axis=2), np.take(self.b, cols, axis=2),
-            np.take(self.u, cols, axis=1), np.take(self.t, cols, axis=1), self.h[cols],
-            self.sign[cols], self.min_away[cols], self.last_dist[cols],
-        )
-
-    @staticmethod
-    def join(p: _Pool, q: _Pool) -> _Pool:
-        return _Pool(
-            np.concatenate([p.ids, q.ids]), np.concatenate([p.a, q.a], axis=2),
-            np.concatenate([p.b, q.b], axis=2), np.concatenate([p.u, q.u], axis=1),
-            np.concatenate([p.t, q.t], axis=1), np.concatenate([p.h, q.h]),
-            np.concatenate([p.sign, q.sign]), np.concatenate([p.min_away, q.min_away]),
-            np.concatenate([p.last_dist, q.last_dist]),
-        )
-
-
-def _start(An: np.ndarray, Bn: np.ndarray, ids: np.ndarray, E: int) -> _Pool:
-    """New games at the centroid, mu = 0, where DH = [I | h] and the tangent is (-h, 1)."""
-    m, n, _ = An.shape
-    G = len(ids)
-    a, b = np.take(An, ids, axis=2), np.take(Bn, ids, axis=2)
-    Ay = a.mean(axis=1)  # A y at y uniform
-    Bx = b.mean(axis=0)
-    t = np.concatenate([Ay - Ay.mean(axis=0), Bx - Bx.mean(axis=0), np.ones((1, G))], axis=0)
-    t /= np.sqrt((t * t).sum(axis=0))
-    u = np.concatenate([np.full((m, G), -np.log(m)), np.full((n, G), -np.log(n)), np.zeros((1, G))])
-    inf = np.full((G, E), np.inf)
-    return _Pool(ids, a, b, u, t, np.full(G, _FIRST_STEP), np.ones(G), inf, inf.copy())
-
-
-def _correct(pool: _Pool, pred: np.ndarray, w: np.ndarray):
-    """Newton's method on H = 0, t^T (u - pred) = 0 from ``pred`` for every game of the
-    pool (each stops when converged or failing). Returns the points, whether each
-    converged, the first correction and the contraction (weighted norms), the new
-    tangents (unnormalised) and the sign of det [DH; t^T] at the last iterate."""
-    k, N = pred.shape
-    m = pool.a.shape[0]
-    cand = pred.copy()
-    converged = np.zeros(N, dtype=bool)
-    d1 = np.zeros(N)
-    d2 = np.zeros(N)
-    previous = np.full(N, np.inf)
-    t_new = np.zeros((k, N))
-    det = np.zeros(N)
-    act = np.arange(N)  # games still iterating
-    for it in range(_MAX_NEWTON):
-        if len(act) == 0:
-            break
-        full = len(act) == N
-        a, b = (pool.a, pool.b) if full else (np.take(pool.a, act, axis=2), np.take(pool.b, act, axis=2))
-        c = cand if full else np.take(cand, act, axis=1)
-        t = pool.t if full else np.take(pool.t, act, axis=1)
-        wa = w if full else np.take(w, act, axis=1)
-        with np.errstate(all="ignore"):
-            frame = _Frame(a, b, c, m)
-            rhs = np.zeros((k, 2, len(act)))
-            rhs[:-1, 0] = -frame.H
-            rhs[-1, 0] = -(t * (c - (pred if full else np.take(pred, act, axis=1)))).sum(axis=0)
-            rhs[-1, 1] = 1.0  # the tangent: [DH; t^T] t' = e_nu
-            sol, dets = frame.solve(t, rhs)
-            du = sol[:, 0]
-            norm = _wnorm(du, wa)
-            prev = previous[act]
-            moved = c + du
-            bad = ~np.isfinite(norm) | ((norm > 0.5 * prev) & (norm > 1e-13))
-            bad |= (moved[-1] > _NU_LIMIT) | (moved[:-1].max(axis=0) > 1.0)
-            tol = _NEWTON_TOL * (1.0 + np.abs(moved))
-            wdu = wa * np.abs(du)
-            small = (wdu < tol).all(axis=0)
-            if it > 0:  # quadratic convergence: the next correction is below the tolerance
-                ratio = norm / prev
-                small |= (ratio < 0.1) & (ratio * wdu < tol).all(axis=0)
-        ok = ~bad
-        cand[:, act[ok]] = moved[:, ok]
-        t_new[:, act] = sol[:, 1]
-        det[act] = dets
-        if it == 0:
-            d1[act] = norm
-        elif it == 1:
-            d2[act] = norm
-        previous[act] = norm
-        converged[act[ok & small]] = True
-        act = act[ok & ~small]
-    with np.errstate(all="ignore"):
-        contraction = np.where(d1 > 0, d2 / d1, 0.0)
-    return cand, converged, d1, contraction, t_new, det
-
-
-def logit_qre_limits(
-    A: np.ndarray, B: np.ndarray, eq: StageEquilibria, *, pool_size: int = 2048
-) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the equilibrium nearest to the limit of the logit QRE principal branch
-    (:func:`negotiation.solvers.selection.logit_qre_selection`) and whether it is certain,
-    for each game of a stack. See the module docstring.
-
-    Games are traced ``pool_size`` at a time; finished games are replaced by the next
-    ones, so that the arrays stay full and small enough for the cache.
-    """
-    G, m, n = A.shape
-    X, Y = eq.row, eq.column
-    if n > m:  # keep the bordered Schur complement small: transpose the games
-        A, B = np.swapaxes(B, 1, 2), np.swapaxes(A, 1, 2)
-        X, Y = Y, X
-        m, n = n, m
-    s = payoff_scales(A, B)[:, None, None]
-    An = np.ascontiguousarray(np.moveaxis((A - A.min(axis=(1, 2), keepdims=True)) / s, 0, -1))
-    Bn = np.ascontiguousarray(np.moveaxis((B - B.min(axis=(1, 2), keepdims=True)) / s, 0, -1))
-    E = X.shape[1]
-    index = np.zeros(G, dtype=int)
-    certain = np.zeros(G, dtype=bool)
-    steps = np.zeros(G, dtype=int)
-    queue = 0
-    pool = _start(An, Bn, np.arange(0), E)
-    while True:
-        if len(pool.ids) < 0.75 * pool_size and queue < G:
-            new = np.arange(queue, min(G, queue + pool_size - len(pool.ids)))
-            queue = int(new[-1]) + 1
-            pool = _Pool.join(pool, _start(An, Bn, new, E))
-        if len(pool.ids) == 0:
-            break
-        u, t, h = pool.u, pool.t, pool.h
-        pred = _predict(u, t, h)
-        w = _weights(pred)
-        cand, converged, d1, contraction, t_new, det = _correct(pool, pred, w)
-        with np.errstate(all="ignore"):
-            # tangent at the new point (from the last Newton frame), unit in weighted norm
-            w_new = _weights(cand)
-            t_new = t_new / _wnorm(t_new, w_new)
-            cosine = ((w_new * t) * (w_new * t_new)).sum(axis=0) / _wnorm(t, w_new)
-            angle = np.arccos(np.clip(np.where(np.isfinite(cosine), cosine, -1.0), -1.0, 1.0))
-            factor = np.maximum(
-                np.maximum(np.sqrt(d1 / _NOMINAL_DISTANCE), np.sqrt(contraction / _NOMINAL_CONTRACTION)),
-                angle / _NOMINAL_ANGLE,
-            )
-        factor = np.where(np.isfinite(factor), factor, np.inf)
-        accept = converged & (factor <= 2.0) & np.isfinite(t_new).all(axis=0)
-        # a branch of the other orientation within one step (a bifurcation, or two branches
-        # so close that a tracer may jump across): not certain
-        turned = converged & (np.sign(det) != pool.sign)
-        pool.h = np.where(
-            accept,
-            h * np.minimum(_MAX_GROWTH, 1.0 / np.maximum(factor, 1e-12)),
-            np.where(converged, h / np.clip(factor, 2.0, 4.0), 0.5 * h),
-        )
-        steps[pool.ids] += 1
-        mu_new = np.expm1(np.minimum(cand[-1], _NU_LIMIT))
-        finished = turned | (~accept & (pool.h < _MIN_STEP)) | (accept & (mu_new > _MU_CAP))
-        finished |= steps[pool.ids] >= _MAX_STEPS
-        pool.u = np.where(accept, cand, u)
-        pool.t = np.where(accept, t_new, t)
-        # where the branch is: distances to each equilibrium (in the games' orientation)
-        check = np.flatnonzero(accept & ~turned & (mu_new >= _MU_CHECK))
-        if len(check):
-            gid = pool.ids[check]
-            xq = np.exp(pool.u[:m, check]).T
-            yq = np.exp(pool.u[m:-1, check]).T
-            xq /= xq.sum(axis=1, keepdims=True)
-            yq /= yq.sum(axis=1, keepdims=True)
-            dist = np.abs(X[gid] - xq[:, None, :]).sum(-1) + np.abs(Y[gid] - yq[:, None, :]).sum(-1)
-            dist = np.where(eq.valid[gid], dist, np.inf)
-            away = np.minimum(pool.min_away[check], dist)
-            pool.min_away[check] = away
-            near = np.argmin(dist, axis=1)
-            rows = np.arange(len(check))
-            d_k = dist[rows, near]
-            closer = (d_k < pool.last_dist[check, near]) | (d_k <= 1e-9)
-            pool.last_dist[check] = dist
-            away[rows, near] = np.inf
-            others = away.min(axis=1)
-            decided = (d_k <= _NEAR) & closer & (others >= _AWAY)
-            index[gid[decided]] = near[decided]
-            certain[gid[decided]] = True
-            # once another equilibrium has been approached, the exact tracer may stop there
-            finished[check[decided | (others < _AWAY)]] = True
-        if finished.any():
-            pool = pool.take(~finished)
-    return index, certain
-
-
-# --------------------------------------------------------------------------- the exact tracer, batched
+# --------------------------------------------------------------------------- the logit QRE limit
 
 #: Relative closeness to a threshold within which a decision of the mirrored tracer counts
 #: as not reproducible (rounding differs from the one-game tracer's).
@@ -873,104 +623,151 @@ def _near_threshold(value: np.ndarray, threshold: np.ndarray | float) -> np.ndar
     return np.abs(value - threshold) <= _DECISION_MARGIN * np.abs(threshold)
 
 
-def logit_qre_limits_exact(
-    A: np.ndarray, B: np.ndarray, eq: StageEquilibria
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`negotiation.solvers.selection.logit_qre_selection` for a stack of games by the
-    one-game tracer's own algorithm, batched (for the few games :func:`logit_qre_limits` is
-    not certain about).
+@dataclass
+class _ExactPool:
+    """State of the games traced by the one-game tracer's algorithm (columns)."""
 
-    Every step of :func:`negotiation.solvers.qre.trace_principal_branch` (its first step,
-    growth, nominal distance, contraction and angle, its Newton corrector and tolerances,
-    its weights, its stopping rule and polishing, which are called as they are) is taken
-    for all games together, so that the trace makes the same decisions, and ends where
-    that tracer ends, including where it passes a bifurcation "straight through" onto
-    another branch. Arithmetic differs in rounding (the bordered systems are solved
-    differently), so a decision that comes within a relative ``1e-6`` of its threshold makes
-    the game not certain; so do traces that stop in another way than at a verified
-    equilibrium.
-    """
-    from negotiation.equilibrium import max_regret
-    from negotiation.solvers import qre
+    ids: np.ndarray
+    a: np.ndarray  # A / s, (m, n, N)
+    b: np.ndarray
+    u: np.ndarray  # (m + n + 1, N)
+    t: np.ndarray  # unit tangents (Euclidean, as the one-game tracer)
+    h: np.ndarray
+    steps: np.ndarray
 
-    G, m, n = A.shape
-    X, Y = eq.row, eq.column
-    s = payoff_scales(A, B)
-    An = np.ascontiguousarray(np.moveaxis(A / s[:, None, None], 0, -1))
-    Bn = np.ascontiguousarray(np.moveaxis(B / s[:, None, None], 0, -1))
+    def take(self, keep: np.ndarray) -> _ExactPool:
+        cols = np.flatnonzero(keep)
+        return _ExactPool(
+            self.ids[cols], np.take(self.a, cols, axis=2), np.take(self.b, cols, axis=2),
+            np.take(self.u, cols, axis=1), np.take(self.t, cols, axis=1), self.h[cols], self.steps[cols],
+        )
+
+    @staticmethod
+    def join(p: _ExactPool, q: _ExactPool) -> _ExactPool:
+        return _ExactPool(
+            np.concatenate([p.ids, q.ids]), np.concatenate([p.a, q.a], axis=2),
+            np.concatenate([p.b, q.b], axis=2), np.concatenate([p.u, q.u], axis=1),
+            np.concatenate([p.t, q.t], axis=1), np.concatenate([p.h, q.h]), np.concatenate([p.steps, q.steps]),
+        )
+
+
+def _exact_start(An: np.ndarray, Bn: np.ndarray, ids: np.ndarray) -> _ExactPool:
+    """Games at the centroid with the one-game tracer's first tangent and step."""
+    m, n, _ = An.shape
+    G = len(ids)
     k = m + n + 1
-    tol = 1e-9
-    nu_max = np.log1p(qre._NORMALISED_LAM_CAP)
-    index = np.zeros(G, dtype=int)
-    certain = np.zeros(G, dtype=bool)
-    active = np.ones(G, dtype=bool)
-    doubtful = np.zeros(G, dtype=bool)
-
-    def ref_weights(u: np.ndarray) -> np.ndarray:  # qre._weights, batch-last
-        w = np.ones_like(u)
-        w[:-1] = 1.0 / np.maximum(1.0, np.abs(u[:-1]) / qre._Z_RELEVANT)
-        return w
-
+    a, b = np.take(An, ids, axis=2), np.take(Bn, ids, axis=2)
     u = np.concatenate([np.full((m, G), -np.log(m)), np.full((n, G), -np.log(n)), np.zeros((1, G))])
     e_last = np.zeros((k, 1, G))
     e_last[-1] = 1.0
     with np.errstate(all="ignore"):
-        frame = _Frame(An, Bn, u, m)
-        border = np.zeros((k, G))
-        border[-1] = 1.0
-        t = frame.solve(border, e_last)[0][:, 0]
+        t = _Frame(a, b, u, m).solve(e_last[:, 0], e_last)[0][:, 0]
         t /= np.sqrt((t * t).sum(axis=0))
-        sign = np.sign(_Frame(An, Bn, u, m).solve(t, e_last)[1])
-    h = np.full(G, 0.03)
-    steps = np.zeros(G, dtype=int)
-    for _ in range(20_000):
-        ids = np.flatnonzero(active)
-        if len(ids) == 0:
+    return _ExactPool(ids, a, b, u, t, np.full(G, 0.03), np.zeros(G, dtype=int))
+
+
+def logit_qre_limits(
+    A: np.ndarray, B: np.ndarray, eq: StageEquilibria, *, pool_size: int = 2048
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`negotiation.solvers.selection.logit_qre_selection` for a stack of games by the
+    one-game tracer's own algorithm, batched.
+
+    Every step of :func:`negotiation.solvers.qre.trace_principal_branch` (its first step
+    and tangent, growth, nominal distance, contraction and angle, weights, Newton corrector
+    and tolerances) is taken for all games together, so that the trace makes the same
+    decisions and ends where that tracer ends, including where it passes a bifurcation
+    "straight through" onto another branch. Its stopping rule and polishing are evaluated
+    on the certified equilibria of ``eq`` (in a non-degenerate game, the only profiles
+    with equal supports that pass the one-game polish are the equilibria with those
+    supports), and the selection is the equilibrium nearest the polished limit. Arithmetic
+    differs from the one-game tracer's in rounding (the bordered systems are solved
+    differently), so a decision that comes within a relative ``1e-6`` of its threshold
+    makes the game not certain; so does a trace that stops in another way than at a
+    verified equilibrium (the step length collapsing, ``lam_max``, 5000 steps).
+    """
+    from negotiation.solvers import qre
+
+    G, m, n = A.shape
+    k = m + n + 1
+    X, Y = eq.row, eq.column
+    E = X.shape[1]
+    row_support, column_support = X > 0, Y > 0
+    s = payoff_scales(A, B)
+    An = np.ascontiguousarray(np.moveaxis(A / s[:, None, None], 0, -1))
+    Bn = np.ascontiguousarray(np.moveaxis(B / s[:, None, None], 0, -1))
+    nu_max = np.log1p(qre._NORMALISED_LAM_CAP)
+    thresholds = (1e-1, 1e-2, 1e-4, 1e-6, 1e-9, 1e-12)  # as qre._polish reads supports
+    index = np.zeros(G, dtype=int)
+    certain = np.zeros(G, dtype=bool)
+    doubtful = np.zeros(G, dtype=bool)
+    queue = 0
+    pool = _exact_start(An, Bn, np.arange(0))
+    for _ in range(1_000_000):  # a bound, never reached: each game stops within 5000 steps
+        if len(pool.ids) < 0.75 * pool_size and queue < G:
+            new = np.arange(queue, min(G, queue + pool_size - len(pool.ids)))
+            queue = int(new[-1]) + 1
+            pool = _ExactPool.join(pool, _exact_start(An, Bn, new))
+        N = len(pool.ids)
+        if N == 0:
             break
-        a_n, b_n = np.take(An, ids, axis=2), np.take(Bn, ids, axis=2)
-        uu, tt, hh = u[:, ids], t[:, ids], h[ids]
-        give_up = hh < 1e-12
-        land = (tt[-1] > 0) & (uu[-1] + hh * tt[-1] > nu_max)
-        doubtful[ids] |= _near_threshold(uu[-1] + hh * tt[-1], nu_max)
-        hh = np.where(land, (nu_max - uu[-1]) / np.where(tt[-1] > 0, tt[-1], 1.0), hh)
-        pred = uu + hh * tt
-        w = ref_weights(pred)
+        ids, u, t, h = pool.ids, pool.u, pool.t, pool.h
+        finished = h < 1e-12  # the step length collapsed
+        doubtful[ids[finished]] = True
+        with np.errstate(all="ignore"):
+            reach = u[-1] + h * t[-1]
+            land = (t[-1] > 0) & (reach > nu_max)
+            doubtful[ids] |= _near_threshold(reach, nu_max)
+            h = np.where(land, (nu_max - u[-1]) / np.where(t[-1] > 0, t[-1], 1.0), h)
+            pred = u + h * t
+        bad_step = ~np.isfinite(pred).all(axis=0)  # overflow: the one-game tracer fails there too
+        finished |= bad_step
+        doubtful[ids[bad_step]] = True
+        w = np.ones_like(pred)
+        w[:-1] = 1.0 / np.maximum(1.0, np.abs(pred[:-1]) / qre._Z_RELEVANT)  # qre._weights
         # the corrector (qre._correct): Newton on [H; t^T (u - pred)] = 0
         cand = pred.copy()
-        ok = np.zeros(len(ids), dtype=bool)
-        failed = np.zeros(len(ids), dtype=bool)
-        first = np.zeros(len(ids))
-        second = np.zeros(len(ids))
-        previous = np.full(len(ids), np.nan)
-        going = np.arange(len(ids))
+        ok = np.zeros(N, dtype=bool)
+        failed = np.zeros(N, dtype=bool)
+        first = np.zeros(N)
+        second = np.zeros(N)
+        previous = np.full(N, np.nan)
+        going = np.arange(N)
         for it in range(12):
             if len(going) == 0:
                 break
+            full = len(going) == N
+            a = pool.a if full else np.take(pool.a, going, axis=2)
+            b = pool.b if full else np.take(pool.b, going, axis=2)
+            c = cand if full else np.take(cand, going, axis=1)
+            tg = t if full else np.take(t, going, axis=1)
             with np.errstate(all="ignore"):
-                fr = _Frame(np.take(a_n, going, axis=2), np.take(b_n, going, axis=2), cand[:, going], m)
-                rhs = np.concatenate([-fr.H, -(tt[:, going] * (cand[:, going] - pred[:, going])).sum(axis=0)[None]])
-                du = fr.solve(tt[:, going], rhs[:, None])[0][:, 0]
+                frame = _Frame(a, b, c, m)
+                rhs = np.empty((k, 1, len(going)))
+                rhs[:-1, 0] = -frame.H
+                rhs[-1, 0] = -(tg * (c - (pred if full else np.take(pred, going, axis=1)))).sum(axis=0)
+                du = frame.solve(tg, rhs)[0][:, 0]
                 norm = np.sqrt(((w[:, going] * du) ** 2).sum(axis=0))
-            prev = previous[going]
-            big = norm > 1e-13
-            bad = ~np.isfinite(norm)
-            if it > 0:
-                bad |= (norm > 0.5 * prev) & big
-                doubtful[ids[going]] |= big & _near_threshold(norm, 0.5 * prev)
-            doubtful[ids[going]] |= _near_threshold(norm, 1e-13) & (it > 0)
+                prev = previous[going]
+                big = norm > 1e-13
+                bad = ~np.isfinite(norm)
+                near = np.zeros(len(going), dtype=bool)
+                if it > 0:
+                    bad |= (norm > 0.5 * prev) & big
+                    near |= big & _near_threshold(norm, 0.5 * prev)
+                    near |= _near_threshold(norm, 1e-13)
+                new = c + du
+                bad |= (new[-1] > qre._NU_LIMIT) | (new[:-1].max(axis=0) > 1.0)
+                near |= _near_threshold(new[-1], qre._NU_LIMIT) | _near_threshold(new[:-1].max(axis=0), 1.0)
+                scale = 1.0 + np.abs(new) + 1e-4 * np.expm1(np.minimum(new[-1], qre._NU_LIMIT))
+                ratio = (np.abs(du) / (1e-10 * scale)).max(axis=0)
+                near |= _near_threshold(ratio, 1.0)
+            doubtful[ids[going[near]]] = True
             if it == 0:
                 first[going] = norm
             elif it == 1:
                 second[going] = norm
             previous[going] = norm
-            new = cand[:, going] + du
-            bad |= (new[-1] > qre._NU_LIMIT) | (new[:-1].max(axis=0) > 1.0)
-            doubtful[ids[going]] |= _near_threshold(new[-1], qre._NU_LIMIT) | _near_threshold(new[:-1].max(axis=0), 1.0)
-            cand[:, going] = np.where(bad, cand[:, going], new)
-            mu_new = np.expm1(np.minimum(new[-1], qre._NU_LIMIT))
-            scale = 1.0 + np.abs(new) + 1e-4 * mu_new
-            ratio = (np.abs(du) / (1e-10 * scale)).max(axis=0)
-            doubtful[ids[going]] |= _near_threshold(ratio, 1.0)
+            cand[:, going[~bad]] = new[:, ~bad]
             small = ~bad & (ratio < 1.0)
             failed[going[bad]] = True
             ok[going[small]] = True
@@ -978,75 +775,77 @@ def logit_qre_limits_exact(
         failed[going] = True  # 12 iterations without converging
         # the residual check and the tangent at the candidate (qre._correct, qre._tangent)
         done = np.flatnonzero(ok)
-        t_new = np.full((k, len(ids)), np.nan)
-        sign_new = np.zeros(len(ids))
+        t_new = np.full((k, N), np.nan)
         if len(done):
+            c = np.take(cand, done, axis=1)
             with np.errstate(all="ignore"):
-                fr = _Frame(np.take(a_n, done, axis=2), np.take(b_n, done, axis=2), cand[:, done], m)
-                mu_c = np.expm1(np.minimum(cand[-1, done], qre._NU_LIMIT))
-                scale = 1.0 + np.abs(cand[:, done]) + 1e-4 * mu_c
-                res_ratio = (np.abs(fr.H) / (1e-9 * scale[:-1])).max(axis=0)
-                doubtful[ids[done]] |= _near_threshold(res_ratio, 1.0)
-                tangent, det = fr.solve(tt[:, done], np.broadcast_to(e_last[:, :, : len(done)], (k, 1, len(done))).copy())
-                tangent = tangent[:, 0]
+                frame = _Frame(np.take(pool.a, done, axis=2), np.take(pool.b, done, axis=2), c, m)
+                scale = 1.0 + np.abs(c) + 1e-4 * np.expm1(np.minimum(c[-1], qre._NU_LIMIT))
+                res_ratio = (np.abs(frame.H) / (1e-9 * scale[:-1])).max(axis=0)
+                e_last = np.zeros((k, 1, len(done)))
+                e_last[-1] = 1.0
+                tangent = frame.solve(np.take(t, done, axis=1), e_last)[0][:, 0]
                 tangent /= np.sqrt((tangent * tangent).sum(axis=0))
-            residual_ok = res_ratio < 1.0
-            failed[done[~residual_ok]] = True
-            ok[done[~residual_ok]] = False
+            doubtful[ids[done[_near_threshold(res_ratio, 1.0)]]] = True
+            failed[done[res_ratio >= 1.0]] = True
+            ok[done[res_ratio >= 1.0]] = False
             t_new[:, done] = tangent
-            sign_new[done] = np.sign(det)
         with np.errstate(all="ignore"):
             contraction = np.where((first > 0) & (second > 0), second / np.where(first > 0, first, 1.0), 0.0)
-            wc = ref_weights(cand)
-            wt, wt_new = wc * tt, wc * t_new
+            wc = np.ones_like(cand)
+            wc[:-1] = 1.0 / np.maximum(1.0, np.abs(cand[:-1]) / qre._Z_RELEVANT)
+            wt, wt_new = wc * t, wc * t_new
             cosine = (wt * wt_new).sum(axis=0) / (np.sqrt((wt * wt).sum(axis=0)) * np.sqrt((wt_new * wt_new).sum(axis=0)))
             angle = np.arccos(np.clip(cosine, -1.0, 1.0))
             factor = np.maximum(
                 np.maximum(np.sqrt(first / qre._NOMINAL_DISTANCE), np.sqrt(contraction / qre._NOMINAL_CONTRACTION)),
                 angle / qre._NOMINAL_ANGLE,
             )
-        doubtful[ids[ok]] |= _near_threshold(factor[ok], 2.0)
-        accept = ok & (factor <= 2.0) & ~give_up
-        # rejected: a shorter step (halved after a failed corrector)
-        h_new = np.where(failed, 0.5 * hh, hh / np.minimum(np.where(ok, factor, 4.0), 4.0))
-        h_new = np.where(accept, hh * np.minimum(1.4, 1.0 / np.maximum(factor, 1e-12)), h_new)
-        u[:, ids[accept]] = cand[:, accept]
-        t[:, ids[accept]] = t_new[:, accept]
-        sign[ids[accept]] = sign_new[accept]
-        h[ids] = h_new
-        steps[ids[accept]] += 1
-        # stopping: give up, lam_max, or a verified equilibrium at mu >= 1e3
-        stop_fail = (give_up | (steps[ids] >= 5000)) & ~accept
-        active[ids[stop_fail]] = False
-        doubtful[ids[stop_fail]] = True
-        for j in np.flatnonzero(accept):
-            g = ids[j]
-            ug = u[:, g]
-            doubtful[g] |= bool(_near_threshold(ug[-1], nu_max * (1 - 1e-12)))
-            if ug[-1] >= nu_max * (1 - 1e-12):
-                active[g] = False
-                doubtful[g] = True  # the limit of a trace to lam_max: left to the exact path
-                continue
-            mu_g = float(np.expm1(ug[-1]))
-            doubtful[g] |= bool(_near_threshold(mu_g, qre._NORMALISED_LAM_CHECK))
-            if mu_g < qre._NORMALISED_LAM_CHECK:
-                continue
-            x, y = qre._profile(ug, m, n)
-            if qre._polish(An[..., g], Bn[..., g], x, y, tol, qre._STOP_DISTANCE, unique_only=True) is None:
-                continue
-            active[g] = False
-            # the limit (trace_principal_branch) and the nearest equilibrium (logit_qre_selection)
-            point_regret = max_regret(A[g], B[g], x, y)
-            polished = qre._polish(An[..., g], Bn[..., g], x, y, tol, qre._FINAL_DISTANCE)
-            limit = (x, y)
-            if polished is not None and max_regret(A[g], B[g], *polished[0]) <= max(point_regret, tol * s[g]):
-                limit = polished[0]
-            c = int(eq.count[g])
-            distances = np.abs(X[g, :c] - limit[0]).sum(axis=1) + np.abs(Y[g, :c] - limit[1]).sum(axis=1)
-            nearest = distances.min()
-            tied = np.flatnonzero(distances <= nearest + 1e-9)
-            doubtful[g] |= bool((np.abs(distances - (nearest + 1e-9)) <= 1e-12).any())
-            index[g] = tied[0]
-            certain[g] = True
+        odd = ok & ~np.isfinite(factor)  # not a number: the one-game tracer's max() is order-dependent
+        doubtful[ids[ok & (_near_threshold(factor, 2.0) | odd)]] = True
+        finished |= odd
+        factor = np.where(np.isfinite(factor), factor, np.inf)
+        accept = ok & (factor <= 2.0) & ~finished
+        h_new = np.where(failed, 0.5 * h, h / np.clip(factor, 2.0, 4.0))  # rejected: factor > 2
+        pool.h = np.where(accept, h * np.minimum(1.4, 1.0 / np.maximum(factor, 1e-12)), h_new)
+        finished |= ~np.isfinite(pool.h)
+        doubtful[ids[~np.isfinite(pool.h)]] = True
+        pool.u = np.where(accept, cand, u)
+        pool.t = np.where(accept, t_new, t)
+        pool.steps = pool.steps + accept
+        # stopping (qre._trace): lam_max, too many steps, or a verified equilibrium
+        at_cap = accept & (pool.u[-1] >= nu_max * (1 - 1e-12))
+        doubtful[ids] |= accept & _near_threshold(pool.u[-1], nu_max * (1 - 1e-12))
+        finished |= at_cap | (pool.steps >= 5000)
+        doubtful[ids[at_cap | (pool.steps >= 5000)]] = True
+        mu = np.expm1(np.minimum(pool.u[-1], qre._NU_LIMIT))
+        doubtful[ids] |= accept & _near_threshold(mu, qre._NORMALISED_LAM_CHECK)
+        check = np.flatnonzero(accept & ~at_cap & (mu >= qre._NORMALISED_LAM_CHECK))
+        if len(check):
+            gid = ids[check]
+            x = np.exp(pool.u[:m, check]).T
+            y = np.exp(pool.u[m:-1, check]).T
+            x /= x.sum(axis=1, keepdims=True)
+            y /= y.sum(axis=1, keepdims=True)
+            dist = np.abs(X[gid] - x[:, None]).sum(-1) + np.abs(Y[gid] - y[:, None]).sum(-1)  # (C, E)
+            matched = np.zeros((len(check), E), dtype=bool)
+            xr = x / x.max(axis=1, keepdims=True)
+            yr = y / y.max(axis=1, keepdims=True)
+            for tau in thresholds:
+                rows, cols = xr >= tau, yr >= tau
+                doubtful[gid] |= _near_threshold(xr, tau).any(axis=1) | _near_threshold(yr, tau).any(axis=1)
+                matched |= (
+                    (row_support[gid] == rows[:, None]).all(-1) & (column_support[gid] == cols[:, None]).all(-1)
+                )
+            matched &= eq.valid[gid]
+            doubtful[gid] |= (matched & (_near_threshold(dist, qre._STOP_DISTANCE) | _near_threshold(dist, qre._FINAL_DISTANCE))).any(axis=1)
+            verified = (matched & (dist <= qre._STOP_DISTANCE)).any(axis=1)
+            candidates = np.where(matched & (dist <= qre._FINAL_DISTANCE), dist, np.inf)
+            nearest = np.argmin(candidates, axis=1)
+            index[gid[verified]] = nearest[verified]
+            certain[gid[verified]] = True
+            finished[check[verified]] = True
+        if finished.any():
+            pool = pool.take(~finished)
     certain &= ~doubtful
     return index, certain
