@@ -30,7 +30,7 @@ from negotiation.solvers.backward_induction import (
     SubgamePerfectEquilibrium,
     subgame_perfect_equilibria,
 )
-from negotiation.solvers.normal_form import nash_equilibria
+from negotiation.solvers.normal_form import cross_check_nashpy, nash_equilibria
 from negotiation.solvers.selection import select_equilibrium
 
 
@@ -94,15 +94,33 @@ def resolution_dict(probabilities: np.ndarray | None) -> dict[str, float]:
     return {r.value: float(v) for r, v in zip(RESOLUTIONS, values, strict=True)}
 
 
-def solve_tree(scenario: Scenario, forced: dict[str, str] | None = None) -> BackwardInductionResult:
-    """Every subgame-perfect equilibrium of the scenario's tree (some moves possibly forced)."""
+def solve_tree(
+    scenario: Scenario, forced: dict[str, str] | None = None, *, cache: dict | None = None
+) -> BackwardInductionResult:
+    """Every subgame-perfect equilibrium of the scenario's tree (some moves possibly forced).
+
+    Each talks stage is solved by :func:`~negotiation.solvers.normal_form.nash_equilibria`
+    and cross-checked against nashpy's vertex enumeration (the result's notes say whether
+    they agree). ``cache`` (a dict) lets several solves of one scenario share the stage
+    solutions and selections of identical stages.
+    """
     settings = scenario.solver
+    cache = {} if cache is None else cache
+
+    def key(kind: str, A: np.ndarray, B: np.ndarray) -> tuple:
+        return (kind, A.shape, A.tobytes(), B.tobytes(), settings.tolerance, settings.selection_rule)
 
     def stage_solver(A: np.ndarray, B: np.ndarray):
-        return nash_equilibria(A, B, tol=settings.tolerance)
+        k = key("nash", A, B)
+        if k not in cache:
+            cache[k] = cross_check_nashpy(A, B, nash_equilibria(A, B, tol=settings.tolerance))
+        return cache[k]
 
     def selector(A: np.ndarray, B: np.ndarray, equilibria: Sequence[tuple[np.ndarray, np.ndarray]]) -> int:
-        return select_equilibrium(A, B, equilibria, settings.selection_rule).index
+        k = key("select", A, B)
+        if k not in cache:
+            cache[k] = select_equilibrium(A, B, equilibria, settings.selection_rule).index
+        return cache[k]
 
     return subgame_perfect_equilibria(
         game_tree(scenario, forced),
@@ -114,12 +132,12 @@ def solve_tree(scenario: Scenario, forced: dict[str, str] | None = None) -> Back
     )
 
 
-def leverage_value(scenario: Scenario, move_name: str) -> LeverageValue:
+def leverage_value(scenario: Scenario, move_name: str, *, cache: dict | None = None) -> LeverageValue:
     """Leverage value of one move (see the module docstring)."""
     move = scenario.move(move_name)
     maker = scenario.side_names.index(move.maker)
-    played = solve_tree(scenario, {move_name: "play"}).headline
-    refrained = solve_tree(scenario, {move_name: "refrain"}).headline
+    played = solve_tree(scenario, {move_name: "play"}, cache=cache).headline
+    refrained = solve_tree(scenario, {move_name: "refrain"}, cache=cache).headline
     value = played.payoffs[maker] - refrained.payoffs[maker]
     with_move = resolution_dict(played.resolution_probabilities)
     without = resolution_dict(refrained.resolution_probabilities)
@@ -139,9 +157,10 @@ def leverage_value(scenario: Scenario, move_name: str) -> LeverageValue:
 
 def analyze(scenario: Scenario) -> Analysis:
     """Solve a scenario: actual game, counterfactual without moves, leverage of each move."""
+    cache: dict = {}
     return Analysis(
         scenario=scenario,
-        actual=solve_tree(scenario),
-        counterfactual=solve_tree(scenario.without_moves()),
-        leverage=tuple(leverage_value(scenario, m.name) for m in scenario.moves),
+        actual=solve_tree(scenario, cache=cache),
+        counterfactual=solve_tree(scenario.without_moves(), cache=cache),
+        leverage=tuple(leverage_value(scenario, m.name, cache=cache) for m in scenario.moves),
     )

@@ -62,18 +62,25 @@ Output columns
 from __future__ import annotations
 
 import copy
-import difflib
 import math
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from negotiation.analysis import resolution_dict, solve_tree
-from negotiation.config import ConfigError, ConfigProblem, scenario_from_dict, with_overrides
+from negotiation.config import (
+    ConfigError,
+    ConfigProblem,
+    key_path_problem,
+    lookup_key_path,
+    numeric_key_paths,
+    parse_key_path,
+    scenario_from_dict,
+    with_overrides,
+)
 from negotiation.games import Resolution
 from negotiation.scenario import Scenario, stage_game
 from negotiation.solvers import batched_stage
@@ -169,39 +176,11 @@ def _invalid_row(side_names: Sequence[str], error: str) -> dict[str, object]:
 
 # --------------------------------------------------------------------------- key paths
 
-_INDEX = re.compile(r"^(?P<name>[^\[\]]+)(?P<indices>(\[\d+\])*)$")
-
-
-def _parse_key_path(key_path: str) -> list[str | int] | None:
-    """``"a.b[1].c"`` -> ``["a", "b", 1, "c"]``; None if malformed."""
-    parts: list[str | int] = []
-    for part in key_path.split("."):
-        match = _INDEX.match(part)
-        if match is None:
-            return None
-        parts.append(match["name"])
-        parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", match["indices"]))
-    return parts
-
-
-def _lookup(config: Mapping[str, Any], parts: Sequence[str | int]) -> tuple[bool, Any, int]:
-    """(found, value, depth reached) for a parsed key path."""
-    node: Any = config
-    for depth, part in enumerate(parts):
-        if isinstance(part, int):
-            if not isinstance(node, list) or not 0 <= part < len(node):
-                return False, None, depth
-        elif not isinstance(node, Mapping) or part not in node:
-            return False, None, depth
-        node = node[part]
-    return True, node, len(parts)
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def sweepable_key_paths(config: Mapping[str, Any], prefix: str = "") -> list[str]:
+def sweepable_key_paths(config: Mapping[str, Any]) -> list[str]:
     """Every numeric value of a config by key path, list items included (``...tariffs[1]``).
 
     Examples
@@ -209,34 +188,19 @@ def sweepable_key_paths(config: Mapping[str, Any], prefix: str = "") -> list[str
     >>> sweepable_key_paths({"a": {"b": 1.0, "c": [0.5, 2], "d": "x"}})
     ['a.b', 'a.c[0]', 'a.c[1]']
     """
-    paths: list[str] = []
-    for key, value in config.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            paths.extend(sweepable_key_paths(value, prefix=f"{path}."))
-        elif isinstance(value, list):
-            paths.extend(f"{path}[{i}]" for i, item in enumerate(value) if _is_number(item))
-        elif _is_number(value):
-            paths.append(path)
-    return paths
+    return [key_path for key_path, _ in numeric_key_paths(config)]
 
 
 def _key_path_problems(config: Mapping[str, Any], key_paths: Sequence[str]) -> list[ConfigProblem]:
     """Problems with swept key paths: malformed, not in the config, or not numeric."""
     problems = []
     for key_path in key_paths:
-        parts = _parse_key_path(key_path)
-        if parts is None:
-            problems.append(ConfigProblem(key_path, None, "a key path like a.b.c or a.b[0]", missing=True))
+        problem = key_path_problem(config, key_path)
+        if problem is not None:
+            problems.append(replace(problem, missing=True))
             continue
-        found, value, depth = _lookup(config, parts)
-        if not found:
-            _, parent, _ = _lookup(config, parts[:depth])
-            known = list(parent) if isinstance(parent, Mapping) else []
-            guess = difflib.get_close_matches(str(parts[depth]), known, n=1) if known else []
-            hint = f"; did you mean {'.'.join(map(str, parts[:depth] + [guess[0]]))!r}?" if guess else ""
-            problems.append(ConfigProblem(key_path, None, f"an existing key path{hint}", missing=True))
-        elif not _is_number(value):
+        _, value, _ = lookup_key_path(config, parse_key_path(key_path))
+        if not _is_number(value):
             problems.append(
                 ConfigProblem(key_path, value, "the key path of a number (only numbers can be swept)")
             )
@@ -249,25 +213,18 @@ def point_config(
     """The config of one point: ``base`` with ``point``'s values at their key paths, then
     :func:`normalise_weights` for the swept weights.
 
-    Key paths without list indices go through :func:`negotiation.config.with_overrides`;
-    ``name[i]`` sets item ``i`` of a list.
+    Key paths are those of :func:`negotiation.config.with_overrides` (``name[i]`` is item
+    ``i`` of a list).
 
     Raises
     ------
     ConfigError
         If a key path does not exist in ``base``.
     """
-    plain = {k: v for k, v in point.items() if "[" not in k}
-    indexed = {k: v for k, v in point.items() if "[" in k}
-    result = with_overrides(base, plain, source=source)
-    problems = _key_path_problems(result, list(indexed))
+    problems = _key_path_problems(base, list(point))
     if problems:
         raise ConfigError(source, problems)
-    for key_path, value in indexed.items():
-        parts = _parse_key_path(key_path)
-        assert parts is not None
-        _, parent, _ = _lookup(result, parts[:-1])
-        parent[parts[-1]] = value
+    result = with_overrides(base, point, source=source)
     return normalise_weights(result, list(point))
 
 
@@ -377,7 +334,7 @@ def _point_values(base: Mapping[str, Any], arrays: Mapping[str, np.ndarray], i: 
     point = {}
     for key_path, values in arrays.items():
         value = float(values[i])
-        _, old, _ = _lookup(base, _parse_key_path(key_path) or [])
+        _, old, _ = lookup_key_path(base, parse_key_path(key_path) or [])
         if isinstance(old, int) and not isinstance(old, bool) and value.is_integer():
             point[key_path] = int(value)
         else:

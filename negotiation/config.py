@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime
 import difflib
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -551,34 +552,95 @@ def load_scenario(config: str | Path | None = None, overrides: Mapping[str, Any]
     return scenario_from_dict(data, source=path.name)
 
 
+_KEY_PART = re.compile(r"^(?P<name>[^\[\]]+)(?P<indices>(\[\d+\])*)$")
+
+
+def parse_key_path(key_path: str) -> list[str | int] | None:
+    """``"sides.us.utilities.tariffs[3]"`` -> ``["sides", "us", "utilities", "tariffs", 3]``;
+    None if malformed.
+
+    Examples
+    --------
+    >>> parse_key_path("a.b[1].c")
+    ['a', 'b', 1, 'c']
+    """
+    parts: list[str | int] = []
+    for part in key_path.split("."):
+        match = _KEY_PART.match(part)
+        if match is None:
+            return None
+        parts.append(match["name"])
+        parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", match["indices"]))
+    return parts
+
+
+def lookup_key_path(data: Mapping[str, Any], parts: list[str | int]) -> tuple[bool, Any, int]:
+    """``(found, value, depth reached)`` for a parsed key path in a config."""
+    node: Any = data
+    for depth, part in enumerate(parts):
+        if isinstance(part, int):
+            if not isinstance(node, list) or not 0 <= part < len(node):
+                return False, None, depth
+        elif not isinstance(node, Mapping) or part not in node:
+            return False, None, depth
+        node = node[part]
+    return True, node, len(parts)
+
+
+def key_path_problem(data: Mapping[str, Any], key_path: str, value: Any = None) -> ConfigProblem | None:
+    """Why ``key_path`` does not name an existing value of ``data`` (with a guess), or None."""
+    parts = parse_key_path(key_path)
+    if parts is None:
+        return ConfigProblem(key_path, value, "a key path like a.b.c or a.b[0]")
+    found, _, depth = lookup_key_path(data, parts)
+    if found:
+        return None
+    _, parent, _ = lookup_key_path(data, parts[:depth])
+    known = list(parent) if isinstance(parent, Mapping) else []
+    guess = difflib.get_close_matches(str(parts[depth]), known, n=1)
+    hint = f"; did you mean {'.'.join(map(str, parts[:depth] + [guess[0]]))!r}?" if guess else ""
+    return ConfigProblem(key_path, value, f"an existing key path{hint}")
+
+
 def with_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], source: str = "<config>") -> dict[str, Any]:
-    """A deep copy of ``data`` with values replaced at dotted key paths (which must exist)."""
+    """A deep copy of ``data`` with values replaced at key paths (which must exist).
+
+    Key paths are dotted (``moves.entity_listing.cost``); ``name[i]`` is item ``i`` of a
+    list (``sides.us.utilities.tariffs[3]``).
+    """
     result = copy.deepcopy(dict(data))
     problems = []
     for key_path, value in overrides.items():
-        parts = key_path.split(".")
-        table = result
-        for depth, part in enumerate(parts):
-            if not isinstance(table, dict) or part not in table:
-                known = list(table) if isinstance(table, dict) else []
-                guess = difflib.get_close_matches(part, known, n=1)
-                hint = f"; did you mean {'.'.join(parts[:depth] + [guess[0]])!r}?" if guess else ""
-                problems.append(ConfigProblem(key_path, value, f"an existing key path{hint}"))
-                break
-            if depth == len(parts) - 1:
-                table[part] = value
-            else:
-                table = table[part]
+        problem = key_path_problem(result, key_path, value)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        parts = parse_key_path(key_path)
+        _, parent, _ = lookup_key_path(result, parts[:-1])
+        parent[parts[-1]] = value
     if problems:
         raise ConfigError(source, problems)
     return result
 
 
 def numeric_key_paths(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, float]]:
-    """Every numeric value of a config with its key path (what a sweep may vary)."""
+    """Every numeric value of a config with its key path, list items included (``a.c[1]``):
+    what a sweep may vary.
+
+    Examples
+    --------
+    >>> [k for k, _ in numeric_key_paths({"a": {"b": 1.0, "c": [0.5, 2], "d": "x"}})]
+    ['a.b', 'a.c[0]', 'a.c[1]']
+    """
     for key, value in data.items():
         path = f"{prefix}{key}"
         if isinstance(value, dict):
             yield from numeric_key_paths(value, prefix=f"{path}.")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, list):
+            yield from ((f"{path}[{i}]", float(v)) for i, v in enumerate(value) if _is_number(v))
+        elif _is_number(value):
             yield path, float(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -6,7 +6,7 @@ A bimatrix game is a pair of payoff matrices :math:`(A, B)` of shape :math:`m \t
 indexed ``[row action, column action]``. Because Nash equilibria are unchanged by a
 positive affine transformation of either player's payoffs, both matrices are first
 shifted (and, in floating point, rescaled) so that every entry is positive. Then the
-*best-response polytopes* (von Stengel 2002, §3)
+*best-response polytopes* (von Stengel 2002, §2.4)
 
 .. math::
 
@@ -25,11 +25,11 @@ pairs of **vertices**; the equilibrium set is the finite union of the products
 :math:`\mathrm{conv}(X) \times \mathrm{conv}(Y)` over the maximal sets of pairwise
 compatible extreme equilibria (*maximal Nash subsets*), and its connected components are
 the connected components of the bipartite graph "x-vertex -- y-vertex" whose edges are
-the extreme equilibria (Avis, Rosenberg, Savani and von Stengel 2010, §2; Gambit's
+the extreme equilibria (Avis, Rosenberg, Savani and von Stengel 2010; Gambit's
 ``enummixed``).
 
 The game is *non-degenerate* if no mixed strategy with support size :math:`k` has more
-than :math:`k` pure best responses (von Stengel 2002, Def. 3.2). Equivalently, no point
+than :math:`k` pure best responses (von Stengel 2002, §2.1, §2.6). Equivalently, no point
 of :math:`P` has more than :math:`m` labels and no point of :math:`Q` more than
 :math:`n`; since the set of points of a polytope where a given set of inequalities is
 tight is a face, which has a vertex, it suffices to look at vertices.
@@ -44,7 +44,7 @@ Algorithm (``method="enumeration"``)
    side: the perturbed polytope is simple, its graph is connected, and every vertex of
    the unperturbed polytope carries at least one lexicographically feasible basis, so
    the search reaches every vertex, also in degenerate games, without cycling
-   (Avis et al. 2010, §4; Avis & Fukuda 1992).
+   (the lexicographic rule of lrs: Avis & Fukuda 1992; Avis et al. 2010).
 2. A vertex's labels are the non-basic variables plus the basic variables at value zero;
    the set of labels identifies the vertex. A vertex with more than :math:`m` (resp.
    :math:`n`) labels makes the game degenerate.
@@ -54,19 +54,28 @@ Algorithm (``method="enumeration"``)
 Arithmetic. With ``exact=True`` (the default when every payoff is an integer, including
 integral floats such as ``3.0``, a :class:`fractions.Fraction` or a
 :class:`decimal.Decimal`) each matrix is scaled to integers and the tableaux are pivoted
-in exact integer arithmetic (fraction-free "integer pivoting", von Stengel 2002, §2.6):
+in exact integer arithmetic (fraction-free "integer pivoting", von Stengel 2002, §2.5):
 every entry stays an integer sub-determinant, so ties, degeneracy and labels are decided
 exactly and the reported equilibria carry :class:`~fractions.Fraction` values. With
 ``exact=True`` a float payoff is read as the shortest decimal that prints as it
-(``0.1`` is :math:`1/10`), as Gambit does. Otherwise the tableaux are numpy float arrays
-with a relative tolerance of ``1e-9`` on the payoffs rescaled to :math:`[1, 2]`; each
-reported vertex is then re-solved from its label set by least squares, verified, and
-the result is marked ``"incomplete"`` if a check fails (e.g. a non-degenerate game with
-an even number of equilibria, which the Lemke--Howson theorem excludes).
+(``0.1`` is :math:`1/10`), as Gambit does. Otherwise the tableaux hold floats, with the
+payoffs rescaled onto :math:`[1, 2]`, a tolerance of ``1e-9`` for a zero value (a label)
+and ``1e-11`` for a tie in the ratio test; a vertex that fails verification is re-solved
+from its label set by least squares, and the result is marked ``"incomplete"`` if a
+check still fails (a pair failing :math:`\rho \le` ``tol``, or a non-degenerate game with
+an even number of equilibria, which the Lemke--Howson theorem excludes). Payoffs that
+differ by less than about ``1e-9`` of their range are ties in float mode; use exact
+mode for such games (a note says when a game looks nearly degenerate).
+
+Limits. The search visits at most 200,000 bases per polytope (``"incomplete"`` beyond);
+random :math:`10 \times 10` games need about a thousand. The number of vertices grows
+exponentially with the size of the game: in this pure-Python implementation a random
+:math:`10 \times 10` game takes about 0.2 s, :math:`12 \times 12` about 1 s and
+:math:`14 \times 14` about 7 s.
 
 Lemke--Howson (``method="lemke_howson"``) is complementary pivoting on the same two
-tableaux (Lemke & Howson 1964; von Stengel 2002, §2.4) with the lexicographic rule, run
-from every dropped label with a bound on the number of pivots.
+tableaux (Lemke & Howson 1964; von Stengel 2002, §2.3, §2.5) with the lexicographic
+rule, run from every dropped label with a bound on the number of pivots.
 
 References
 ----------
@@ -153,6 +162,10 @@ def _validate(A: ArrayLike, B: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.nd
     for name, arr in zip("AB", raw, strict=True):
         try:
             f = np.asarray(arr, dtype=float)
+        except OverflowError as exc:
+            raise ValueError(
+                f"payoff matrix {name} has an entry too large for floating point: {exc}"
+            ) from exc
         except (ValueError, TypeError) as exc:
             raise ValueError(f"payoff matrix {name} must hold real numbers: {exc}") from exc
         if not np.all(np.isfinite(f)):
@@ -428,8 +441,13 @@ class _Vertices:
     min_nonzero: float
 
 
-def _enumerate_vertices(start: _Tableau, nvars: int, max_bases: int = _MAX_BASES) -> _Vertices:
-    """Breadth-first search over the lexicographically feasible bases from ``start``."""
+def _enumerate_vertices(start: _Tableau, nvars: int, max_bases: int | None = None) -> _Vertices:
+    """Breadth-first search over the lexicographically feasible bases from ``start``.
+
+    Stops (``complete=False``) after ``max_bases`` bases (default ``_MAX_BASES``).
+    """
+    if max_bases is None:
+        max_bases = _MAX_BASES
     full = (1 << nvars) - 1
     seen = {start.key}
     queue = deque([start])
@@ -630,54 +648,59 @@ def _enumeration(
                 f"{_NEAR_DEGENERATE:g}); float labels may be unreliable, consider exact=True"
             )
 
-    xs: dict[int, tuple] = {}
-    ys: dict[int, tuple] = {}
+    cache: dict[tuple[int, str, bool], tuple[np.ndarray | None, tuple | None]] = {}
 
-    def strategy(k: int, side: str) -> list[tuple[np.ndarray | None, tuple | None]]:
-        """Candidate normalised strategies for vertex ``k`` (best first)."""
-        cache, verts = (xs, pv) if side == "x" else (ys, qv)
-        if k not in cache:
+    def strategy(k: int, side: str, polished: bool) -> tuple[np.ndarray | None, tuple | None]:
+        """Normalised strategy of vertex ``k`` as (floats, (numerators, Fractions) or None)."""
+        if (k, side, polished) not in cache:
+            verts = pv if side == "x" else qv
             vals = _point_values(verts.points[k], N, use_exact)
             vals = vals[:m] if side == "x" else vals[m:]
             if use_exact:
                 s = sum(vals)
                 q = tuple(Fraction(v, s) for v in vals)
-                cache[k] = [(np.array([float(v) for v in q]), (vals, q))]
-            else:
-                # re-solved from the label set (undoes pivoting round-off), then as pivoted
+                out = (np.array([float(v) for v in q]), (vals, q))
+            elif polished:  # re-solved from the label set: undoes pivoting round-off
                 M = Bpos if side == "x" else Apos
-                cands = [_clean(_polish(M, verts.masks[k], side)), _clean(np.array(vals))]
-                cache[k] = [(p, None) for p in cands if p is not None]
-        return cache[k]
+                out = (_clean(_polish(M, verts.masks[k], side)), None)
+            else:
+                out = (_clean(np.array(vals)), None)
+            cache[k, side, polished] = out
+        return cache[k, side, polished]
 
     equilibria: list[MixedEquilibrium] = []
     kept_pairs: list[tuple[int, int]] = []
     dropped = 0
+    loose: list[float] = []
     for a, b in pairs:
         eq = None
-        for x, xq in strategy(a, "x"):
-            for y, yq in strategy(b, "y"):
-                exact_pair = None
-                if use_exact:
-                    if not _exact_is_equilibrium(Apos, Bpos, xq[0], yq[0]):  # pragma: no cover
-                        continue  # a bug guard: labels imply equilibrium
-                    exact_pair = (xq[1], yq[1])
-                cand = make_equilibrium(Af, Bf, x, y, exact=exact_pair)
-                if cand.max_regret <= tol or use_exact:
-                    eq = cand
-                    break
-            if eq is not None:
+        for polished in (False,) if use_exact else (False, True):
+            x, xq = strategy(a, "x", polished)
+            y, yq = strategy(b, "y", polished)
+            if x is None or y is None:
+                continue
+            exact_pair = None
+            if use_exact:
+                if not _exact_is_equilibrium(Apos, Bpos, xq[0], yq[0]):  # pragma: no cover
+                    break  # a bug guard: complete labels imply an equilibrium
+                exact_pair = (xq[1], yq[1])
+            cand = make_equilibrium(Af, Bf, x, y, exact=exact_pair)
+            if cand.max_regret <= tol or use_exact:
+                eq = cand
                 break
         if eq is None:
             dropped += 1
             continue
         if eq.max_regret > tol:
-            notes.append(
-                f"an exact equilibrium has float max regret {eq.max_regret:.3g} > tol "
-                f"{tol:g} from rounding the Fractions; it is kept (its exact regret is 0)"
-            )
+            loose.append(eq.max_regret)
         equilibria.append(eq)
         kept_pairs.append((a, b))
+    if loose:
+        notes.append(
+            f"{len(loose)} exact equilibri{'um has' if len(loose) == 1 else 'a have'} a float "
+            f"max regret up to {max(loose):.3g} > tol {tol:g} from rounding the Fractions to "
+            "floats (payoffs of large magnitude); kept, as the exact regret is 0"
+        )
     if dropped:
         complete = False
         notes.append(
@@ -739,7 +762,7 @@ def is_degenerate(A: ArrayLike, B: ArrayLike) -> bool:
     r"""Whether the bimatrix game :math:`(A, B)` is degenerate.
 
     A game is *non-degenerate* if no mixed strategy with support size :math:`k` has more
-    than :math:`k` pure best responses (von Stengel 2002, Def. 3.2). Equivalently, no
+    than :math:`k` pure best responses (von Stengel 2002, §2.1, §2.6). Equivalently, no
     vertex of the best-response polytope :math:`P` has more than :math:`m` labels and
     no vertex of :math:`Q` more than :math:`n` (see the module docstring); this function
     enumerates the vertices and counts their labels, exactly when every payoff is an
@@ -757,7 +780,7 @@ def is_degenerate(A: ArrayLike, B: ArrayLike) -> bool:
     References
     ----------
     von Stengel, B. (2002). Computing equilibria for two-person games. *Handbook of Game
-    Theory* vol. 3, ch. 45, §3.
+    Theory* vol. 3, ch. 45, §2.6.
 
     Examples
     --------
@@ -801,6 +824,7 @@ def _lemke_howson(
     tol: float,
     exact: bool | None,
 ) -> NashResult:
+    """Lemke--Howson from each label in ``labels`` (see :func:`lemke_howson_all_labels`)."""
     raw_a, raw_b, Af, Bf = _validate(A, B)
     tol = _check_tol(tol)
     if not isinstance(max_pivots, numbers.Integral) or max_pivots < 1:
@@ -939,7 +963,7 @@ def lemke_howson_all_labels(
     References
     ----------
     Lemke, C. E., Howson, J. T. (1964). Equilibrium points of bimatrix games. *J. SIAM*
-    12(2), 413--423. von Stengel (2002), *Handbook of Game Theory* vol. 3, §2.4--2.6.
+    12(2), 413--423. von Stengel (2002), *Handbook of Game Theory* vol. 3, §2.3--2.6.
 
     Examples
     --------
@@ -963,13 +987,13 @@ def _lemke_howson_method(
     tol: float = REGRET_TOLERANCE,
     max_labels: int | None = None,
 ) -> NashResult:
-    raw_a = np.asarray(A)
+    """Lemke--Howson from the first ``max_labels`` labels (all if None)."""
     labels = None
     if max_labels is not None:
         if not isinstance(max_labels, numbers.Integral) or max_labels < 1:
             raise ValueError(f"max_labels must be a positive integer or None, got {max_labels!r}")
-        total = sum(raw_a.shape) if raw_a.ndim == 2 else 0
-        labels = range(min(int(max_labels), total))
+        _, _, Af, _ = _validate(A, B)
+        labels = range(min(int(max_labels), sum(Af.shape)))
     return _lemke_howson(A, B, labels=labels, max_pivots=10_000, tol=tol, exact=exact)
 
 
@@ -1084,7 +1108,11 @@ def cross_check_nashpy(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        raw = list(nashpy.Game(Af, Bf).vertex_enumeration())
+        try:
+            raw = list(nashpy.Game(Af, Bf).vertex_enumeration())
+        except Exception as error:  # nashpy's polytope code can fail (e.g. an infeasible LP)
+            note = f"cross-check: nashpy vertex_enumeration failed ({type(error).__name__}: {error})"
+            return dataclasses.replace(result, notes=result.notes + (note,))
     theirs, _, rejected = _verified_points(Af, Bf, raw, max(result.tolerance, 1e-9))
 
     def same(e: MixedEquilibrium, f: MixedEquilibrium) -> bool:
@@ -1148,7 +1176,10 @@ def nash_equilibria(
     Stengel 2002). For a non-degenerate game these are all the equilibria, finitely many
     and an odd number; for a degenerate game the equilibrium set is a finite union of
     polytopes (maximal Nash subsets) and ``components`` groups the extreme equilibria
-    into its connected components. The set equals Gambit's ``enummixed``.
+    into its connected components. The set equals Gambit's ``enummixed`` (which may
+    list a degenerate equilibrium more than once; this list has no repeats). The
+    equilibria are sorted by the row strategy, then the column strategy, with
+    probabilities compared in decreasing lexicographic order (pure row 0 first).
 
     Parameters
     ----------
@@ -1168,7 +1199,7 @@ def nash_equilibria(
         Max-regret tolerance (payoff units) every returned equilibrium satisfies.
     max_labels : int or None
         ``"lemke_howson"`` only: try the first ``max_labels`` starting labels (all
-        :math:`m + n` if None).
+        :math:`m + n` if None), each with at most 10,000 pivots.
 
     Returns
     -------
@@ -1205,13 +1236,19 @@ def nash_equilibria(
     >>> [tuple(map(str, e.exact[0] + e.exact[1])) for e in res.equilibria]
     [('1', '0', '1', '0'), ('2/3', '1/3', '1/3', '2/3'), ('0', '1', '0', '1')]
 
-    A degenerate game: column 1 is weakly dominated, so against row 0 the column
-    player is indifferent and every mixture is an equilibrium (a segment with two
-    extreme points, one component).
+    A degenerate game: row 0 dominates for the row player, and against it the column
+    player gets 1 from either column, so every column mixture is an equilibrium (a
+    segment with two extreme points, one component).
 
     >>> res = nash_equilibria([[1, 1], [0, 0]], [[1, 1], [0, 1]])
     >>> res.status, [e.column.tolist() for e in res.equilibria], res.components
     ('degenerate', [[1.0, 0.0], [0.0, 1.0]], ((0, 1),))
+
+    Non-integral floats are solved in floating point (``exact`` stays None):
+
+    >>> res = nash_equilibria([[0.5, -0.5], [-0.5, 0.5]], [[-0.5, 0.5], [0.5, -0.5]])
+    >>> res.equilibria[0].row, res.equilibria[0].exact
+    (array([0.5, 0.5]), None)
     """
     if method not in NORMAL_FORM_METHODS:
         valid = ", ".join(repr(k) for k in NORMAL_FORM_METHODS)
