@@ -9,39 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from negotiation import cli_files, cli_sweep
-from negotiation.config import ConfigError, ConfigProblem, load_scenario, resolve_config_path
+from negotiation.config import ConfigError, load_scenario, parse_overrides, resolve_config_path
 from negotiation.scenario import StanceTalks
 
 EXIT_BAD_INPUT = 2
-
-
-def _parse_override(text: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` with VALUE read as a TOML value (``0.02``, ``"text"``, ``[1, 2]``)."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise ConfigError("--set", [ConfigProblem(text, text, "KEY=VALUE, e.g. moves.entity_listing.cost=0.02")])
-    try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    return key.strip(), value
-
-
-def _overrides(pairs: Sequence[str] | None) -> dict[str, Any]:
-    return dict(_parse_override(p) for p in pairs or ())
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from negotiation.analysis import analyze
     from negotiation.report import summary_dict, text_summary, write_results
 
-    scenario = load_scenario(args.config, _overrides(args.set))
+    scenario = load_scenario(args.config, parse_overrides(args.set))
     analysis = analyze(scenario)
     out = Path(args.out) if args.out else Path("results") / scenario.name
     written = write_results(analysis, out, figures=not args.no_figures)
@@ -56,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.config, _overrides(args.set))
+    scenario = load_scenario(args.config, parse_overrides(args.set))
     path = resolve_config_path(args.config)
     talks = scenario.talks
     if isinstance(talks, StanceTalks):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from negotiation.config import (
     ConfigError,
     ConfigProblem,
+    parse_overrides,
     read_config,
     resolve_config_path,
     scenario_from_dict,
@@ -118,21 +118,6 @@ def _parameters(texts: Sequence[str] | None) -> dict[str, dict[str, Any]] | None
     return parameters
 
 
-def _set_overrides(pairs: Sequence[str] | None) -> dict[str, Any]:
-    """``--set KEY=VALUE``, VALUE read as TOML (as ``negotiation run --set``)."""
-    result: dict[str, Any] = {}
-    for text in pairs or ():
-        key, sep, raw = text.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError("--set", [ConfigProblem(text, text, "KEY=VALUE, e.g. moves.entity_listing.cost=0.02")])
-        try:
-            value = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw.strip()
-        result[key.strip()] = value
-    return result
-
-
 def _positive(name: str):
     def parse(text: str) -> int:
         try:
@@ -214,7 +199,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from negotiation.sweep import base_config, run_sweep, sweep_design
 
     parameters = _parameters(args.param)
-    data, source, scenario_source = load_sweep_config(args.config, _set_overrides(args.set))
+    data, source, scenario_source = load_sweep_config(args.config, parse_overrides(args.set))
     scenario = scenario_from_dict(base_config(data), source=scenario_source)
     design = sweep_design(data, source=source, overrides={
         "design": args.design, "samples": args.samples, "seed": args.seed,

@@ -20,7 +20,7 @@ import datetime
 import difflib
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -600,6 +600,28 @@ def key_path_problem(data: Mapping[str, Any], key_path: str, value: Any = None) 
     guess = difflib.get_close_matches(str(parts[depth]), known, n=1)
     hint = f"; did you mean {'.'.join(map(str, parts[:depth] + [guess[0]]))!r}?" if guess else ""
     return ConfigProblem(key_path, value, f"an existing key path{hint}")
+
+
+def parse_overrides(pairs: Iterable[str] | None) -> dict[str, Any]:
+    """``["KEY=VALUE", ...]`` (as given to ``--set``) -> ``{key path: value}``, each VALUE read
+    as a TOML value (``0.02``, ``"text"``, ``[1, 2]``; anything else as a plain string).
+
+    Examples
+    --------
+    >>> parse_overrides(["moves.m.cost=0.02", "scenario.title=Talks"])
+    {'moves.m.cost': 0.02, 'scenario.title': 'Talks'}
+    """
+    result: dict[str, Any] = {}
+    for text in pairs or ():
+        key, sep, raw = text.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError("--set", [ConfigProblem(text, text, "KEY=VALUE, e.g. moves.entity_listing.cost=0.02")])
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        result[key.strip()] = value
+    return result
 
 
 def with_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], source: str = "<config>") -> dict[str, Any]:
