@@ -503,7 +503,11 @@ def read_config(path: str | Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(str(path), [ConfigProblem("(file)", str(path), "an existing TOML file", missing=True)]) from None
+        names = packaged_scenarios()
+        guess = difflib.get_close_matches(path.stem, names, n=1)
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        expected = f"an existing TOML file or a packaged scenario ({', '.join(names)}){hint}"
+        raise ConfigError(str(path), [ConfigProblem("(file)", str(path), expected, missing=True)]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(str(path), [ConfigProblem("(file)", None, f"a readable UTF-8 file ({error})", missing=True)]) from None
     try:
