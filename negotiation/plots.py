@@ -266,6 +266,42 @@ def plot_game_tree(analysis: Analysis, ax: Axes | None = None) -> Figure:
     return fig
 
 
+# ---------------------------------------------------------------- cells of a 2-D map
+
+
+def grid_cells(
+    xs: np.ndarray, ys: np.ndarray, bins: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    r"""Cells of a 2-D map of points ``(xs, ys)``: cell centres and each point's cell.
+
+    When the points form a full grid (every pair of the distinct x and y values) and
+    ``bins`` is None, the cells are the grid's own points; otherwise ``bins`` (default
+    about :math:`\sqrt{n/4}`, clipped to 2..50) equal bins per axis, a point on a bin edge
+    going to the upper bin.
+
+    Returns
+    -------
+    x_values, y_values, ix, iy, binned
+
+    Examples
+    --------
+    >>> xv, yv, ix, iy, binned = grid_cells(np.array([0., 0., 1., 1.]), np.array([0., 1., 0., 1.]))
+    >>> xv.tolist(), ix.tolist(), iy.tolist(), binned
+    ([0.0, 1.0], [0, 0, 1, 1], [0, 1, 0, 1], False)
+    """
+    x_unique, y_unique = np.unique(xs), np.unique(ys)
+    pairs = len(set(zip(xs.tolist(), ys.tolist(), strict=True)))
+    binned = bins is not None or pairs != len(x_unique) * len(y_unique)
+    if not binned:
+        return x_unique, y_unique, np.searchsorted(x_unique, xs), np.searchsorted(y_unique, ys), False
+    n = bins if bins is not None else int(np.clip(round(np.sqrt(len(xs) / 4)), 2, 50))
+    x_edges = np.linspace(x_unique[0], x_unique[-1], n + 1)
+    y_edges = np.linspace(y_unique[0], y_unique[-1], n + 1)
+    ix = np.clip(np.searchsorted(x_edges, xs, side="right") - 1, 0, n - 1)
+    iy = np.clip(np.searchsorted(y_edges, ys, side="right") - 1, 0, n - 1)
+    return (x_edges[:-1] + x_edges[1:]) / 2, (y_edges[:-1] + y_edges[1:]) / 2, ix, iy, True
+
+
 # ---------------------------------------------------------------- saving
 
 

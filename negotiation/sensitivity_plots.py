@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from negotiation.plots import OUTCOME_COLOURS, PAGE_WIDTH, STYLE
+from negotiation.plots import OUTCOME_COLOURS, PAGE_WIDTH, STYLE, grid_cells
 from negotiation.sensitivity import (
     OUTCOMES,
     SobolIndices,
@@ -256,19 +256,7 @@ def path_map_data(table: pd.DataFrame, x: str, y: str, *, bins: int | None = Non
     """
     xs, ys = table[x].to_numpy(dtype=float), table[y].to_numpy(dtype=float)
     labels = table["equilibrium_path"].fillna("").astype(str).to_numpy()
-    x_unique, y_unique = np.unique(xs), np.unique(ys)
-    pairs = len(set(zip(xs.tolist(), ys.tolist(), strict=True)))
-    binned = bins is not None or pairs != len(x_unique) * len(y_unique)
-    if binned:
-        n = bins if bins is not None else int(np.clip(round(np.sqrt(len(table) / 4)), 2, 50))
-        x_edges = np.linspace(x_unique[0], x_unique[-1], n + 1)
-        y_edges = np.linspace(y_unique[0], y_unique[-1], n + 1)
-        x_values, y_values = (x_edges[:-1] + x_edges[1:]) / 2, (y_edges[:-1] + y_edges[1:]) / 2
-        ix = np.clip(np.searchsorted(x_edges, xs, side="right") - 1, 0, n - 1)
-        iy = np.clip(np.searchsorted(y_edges, ys, side="right") - 1, 0, n - 1)
-    else:
-        x_values, y_values = x_unique, y_unique
-        ix, iy = np.searchsorted(x_unique, xs), np.searchsorted(y_unique, ys)
+    x_values, y_values, ix, iy, binned = grid_cells(xs, ys, bins)
     paths = path_order(labels, moves)
     counts = np.zeros((len(paths), len(y_values), len(x_values)), dtype=int)
     for k, path in enumerate(paths):

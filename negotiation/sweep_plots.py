@@ -40,7 +40,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from negotiation.plots import OUTCOME_COLOURS, PAGE_WIDTH, STYLE, save_figure
+from negotiation.plots import OUTCOME_COLOURS, PAGE_WIDTH, STYLE, grid_cells, save_figure
 
 #: The outcomes of the talks, in code order (code 3 is "mixed", -1 no valid point).
 OUTCOMES = ("truce", "deadlock", "escalation")
@@ -153,18 +153,7 @@ def phase_map_data(table: pd.DataFrame, x: str, y: str, *, threshold: float = 0.
     if len(x_unique) < 2 or len(y_unique) < 2:
         raise ValueError(f"a phase map needs at least two values of each parameter ({x}: {len(x_unique)}, "
                          f"{y}: {len(y_unique)})")
-    pairs = len(set(zip(xs_all.tolist(), ys_all.tolist(), strict=True)))
-    binned = bins is not None or pairs != len(x_unique) * len(y_unique)
-    if binned:
-        n_bins = bins if bins is not None else int(np.clip(round(np.sqrt(len(table) / 4)), 2, 50))
-        x_edges = np.linspace(x_unique[0], x_unique[-1], n_bins + 1)
-        y_edges = np.linspace(y_unique[0], y_unique[-1], n_bins + 1)
-        x_values, y_values = (x_edges[:-1] + x_edges[1:]) / 2, (y_edges[:-1] + y_edges[1:]) / 2
-        ix = np.clip(np.searchsorted(x_edges, xs_all, side="right") - 1, 0, n_bins - 1)
-        iy = np.clip(np.searchsorted(y_edges, ys_all, side="right") - 1, 0, n_bins - 1)
-    else:
-        x_values, y_values = x_unique, y_unique
-        ix, iy = np.searchsorted(x_unique, xs_all), np.searchsorted(y_unique, ys_all)
+    x_values, y_values, ix, iy, binned = grid_cells(xs_all, ys_all, bins)
     valid = ~np.isnan(p_all).any(axis=1)
     shape = (len(y_values), len(x_values))
     counts = np.zeros(shape, dtype=int)
