@@ -16,6 +16,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 
 from negotiation.equilibrium import max_regret
+from negotiation.solvers import qre as qre_module
 from negotiation.solvers.qre import (
     QREBranch,
     QREPoint,
@@ -289,3 +290,46 @@ def test_limit_matches_gambit_logit_solve():
         # ~1e-6 of the limit; ours is polished to the exact equilibrium.
         assert_allclose(branch.limit[0], gx, atol=1e-5)
         assert_allclose(branch.limit[1], gy, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- chart, branch jumps
+
+
+def test_chart_is_a_c1_bijection_that_compresses_tiny_probabilities():
+    w = np.linspace(-200.0, 1.0, 2001)
+    z = qre_module.to_log_probabilities(w)
+    assert np.all(np.diff(z) > 0)  # increasing
+    assert_allclose(qre_module.from_log_probabilities(z), w, rtol=1e-12, atol=1e-12)
+    inside = w >= -qre_module.Z_COMPRESSION
+    assert np.array_equal(z[inside], w[inside])  # the identity for probabilities above e^-c
+    step = 1e-6
+    numeric = (qre_module.to_log_probabilities(w + step) - qre_module.to_log_probabilities(w - step)) / (2 * step)
+    assert_allclose(qre_module.chart_derivative(w), numeric, rtol=1e-6)
+    # far out, the chart grows like -c log|z|: log-probability -1e6 sits at w ~ -102
+    assert qre_module.from_log_probabilities(np.array([-1e6]))[0] == pytest.approx(-10 * (1 + np.log(1e5)))
+
+
+# A 2x2 game (seeded draw) where another branch passes close to the principal branch near
+# lam*s = 3; the principal branch ends at (row 1, column 1), the other at the mixed equilibrium.
+JUMP_A = np.array([[0.4059865896393139, 0.24524301762412026], [0.3019937190309996, 0.8665868740662241]])
+JUMP_B = np.array([[0.9001927145562926, 0.25106614280763306], [0.22187097074070927, 0.34184600303986434]])
+
+
+def test_a_step_that_lands_on_a_nearby_branch_is_retried_shorter():
+    # with a long first step and fast growth the predictor lands on the other branch; det
+    # [DH; t] changes sign across such a step, and the tracer shortens it instead of
+    # continuing there (as a tracer that only reports the sign change would)
+    for first_step, max_accel in [(0.3, 3.0), (1.0, 4.0), (0.03, 1.4)]:
+        branch = trace_principal_branch(JUMP_A, JUMP_B, first_step=first_step, max_accel=max_accel)
+        assert branch.converged
+        assert branch.limit[0].tolist() == [0.0, 1.0] and branch.limit[1].tolist() == [0.0, 1.0]
+        assert not any("bifurcation" in note for note in branch.notes)
+
+
+def test_limit_matches_gambit_where_another_branch_passes_close():
+    gbt = pytest.importorskip("pygambit")
+    game = gbt.StrategicGame.from_arrays(JUMP_A, JUMP_B)
+    gx, gy = gambit_profile(game, gbt.nash.logit_solve(game).equilibrium)
+    branch = trace_principal_branch(JUMP_A, JUMP_B)
+    assert_allclose(branch.limit[0], gx, atol=1e-5)
+    assert_allclose(branch.limit[1], gy, atol=1e-5)

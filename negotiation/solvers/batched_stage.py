@@ -523,7 +523,11 @@ class _Frame:
     """
 
     def __init__(self, An: np.ndarray, Bn: np.ndarray, u: np.ndarray, m: int):
-        zx, zy, nu = u[:m], u[m:-1], u[-1]
+        from negotiation.solvers.qre import chart_derivative, to_log_probabilities
+
+        z = to_log_probabilities(u[:-1])
+        self.dphi = chart_derivative(u[:-1])
+        zx, zy, nu = z[:m], z[m:], u[-1]
         mu = np.expm1(nu)
         # exponents are clipped at -300: probabilities below 1e-130 are as good as 0, and
         # subnormal numbers (below 1e-308) are very slow
@@ -560,7 +564,10 @@ class _Frame:
         m = self.m
         n = self.P.shape[1]
         P, Q, hx = self.P, self.Q, self.hx
-        tx, ty, tn = border[:m], border[m:-1], border[-1]
+        # in the chart, DH_w = DH_z diag(phi'): solve for d_z with the border divided by phi'
+        # (then d_w = d_z / phi'); det [DH_w; t] = det [DH_z; t / phi'] prod phi', same sign
+        tz = border[:-1] / self.dphi
+        tx, ty, tn = tz[:m], tz[m:], border[-1]
         b1, b2, b3 = b[:m], b[m:-1], b[-1]
         R = b.shape[1]
         # S = I - Q^T P and the right-hand sides [Q^T b1 + b2 | h_y + Q^T h_x], summed over
@@ -609,6 +616,12 @@ class _Frame:
             dx += P[:, j, None] * dy[j][None]
         out[m:-1] = dy
         out[-1] = dnu
+        out[:-1] /= self.dphi[:, None]
+        # |det| over the product of K's row norms (Hadamard): how far the sign of det is
+        # from rounding
+        with np.errstate(all="ignore"):
+            rows = np.sqrt((S * S).sum(axis=1) + c * c).prod(axis=0) * np.sqrt((r * r).sum(axis=0) + d * d)
+            self.det_ratio = np.abs(det) / rows
         return out, det
 
 
@@ -630,8 +643,9 @@ class _ExactPool:
     ids: np.ndarray
     a: np.ndarray  # A / s, (m, n, N)
     b: np.ndarray
-    u: np.ndarray  # (m + n + 1, N)
-    t: np.ndarray  # unit tangents (Euclidean, as the one-game tracer)
+    u: np.ndarray  # (m + n + 1, N), chart coordinates (w, nu)
+    t: np.ndarray  # unit tangents
+    sign: np.ndarray  # of det [DH; t]
     h: np.ndarray
     steps: np.ndarray
 
@@ -639,7 +653,8 @@ class _ExactPool:
         cols = np.flatnonzero(keep)
         return _ExactPool(
             self.ids[cols], np.take(self.a, cols, axis=2), np.take(self.b, cols, axis=2),
-            np.take(self.u, cols, axis=1), np.take(self.t, cols, axis=1), self.h[cols], self.steps[cols],
+            np.take(self.u, cols, axis=1), np.take(self.t, cols, axis=1), self.sign[cols],
+            self.h[cols], self.steps[cols],
         )
 
     @staticmethod
@@ -647,12 +662,16 @@ class _ExactPool:
         return _ExactPool(
             np.concatenate([p.ids, q.ids]), np.concatenate([p.a, q.a], axis=2),
             np.concatenate([p.b, q.b], axis=2), np.concatenate([p.u, q.u], axis=1),
-            np.concatenate([p.t, q.t], axis=1), np.concatenate([p.h, q.h]), np.concatenate([p.steps, q.steps]),
+            np.concatenate([p.t, q.t], axis=1), np.concatenate([p.sign, q.sign]),
+            np.concatenate([p.h, q.h]), np.concatenate([p.steps, q.steps]),
         )
 
 
-def _exact_start(An: np.ndarray, Bn: np.ndarray, ids: np.ndarray) -> _ExactPool:
-    """Games at the centroid with the one-game tracer's first tangent and step."""
+def _exact_start(An: np.ndarray, Bn: np.ndarray, ids: np.ndarray) -> tuple[_ExactPool, np.ndarray]:
+    """Games at the centroid with the one-game tracer's first tangent and step, and whether
+    the sign of det [DH; t] there is in doubt."""
+    from negotiation.solvers import qre
+
     m, n, _ = An.shape
     G = len(ids)
     k = m + n + 1
@@ -661,9 +680,16 @@ def _exact_start(An: np.ndarray, Bn: np.ndarray, ids: np.ndarray) -> _ExactPool:
     e_last = np.zeros((k, 1, G))
     e_last[-1] = 1.0
     with np.errstate(all="ignore"):
-        t = _Frame(a, b, u, m).solve(e_last[:, 0], e_last)[0][:, 0]
+        frame = _Frame(a, b, u, m)
+        t, det = frame.solve(e_last[:, 0], e_last)
+        t = t[:, 0]
         t /= np.sqrt((t * t).sum(axis=0))
-    return _ExactPool(ids, a, b, u, t, np.full(G, 0.03), np.zeros(G, dtype=int))
+    pool = _ExactPool(ids, a, b, u, t, np.sign(det), np.full(G, qre.FIRST_STEP), np.zeros(G, dtype=int))
+    return pool, ~(frame.det_ratio > _DET_MARGIN)
+
+
+#: |det| / (product of row norms) below which the sign of det [DH; t] is in doubt.
+_DET_MARGIN = 1e-10
 
 
 def logit_qre_limits(
@@ -672,18 +698,26 @@ def logit_qre_limits(
     """:func:`negotiation.solvers.selection.logit_qre_selection` for a stack of games by the
     one-game tracer's own algorithm, batched.
 
-    Every step of :func:`negotiation.solvers.qre.trace_principal_branch` (its first step
-    and tangent, growth, nominal distance, contraction and angle, weights, Newton corrector
-    and tolerances) is taken for all games together, so that the trace makes the same
-    decisions and ends where that tracer ends, including where it passes a bifurcation
-    "straight through" onto another branch. Its stopping rule and polishing are evaluated
-    on the certified equilibria of ``eq`` (in a non-degenerate game, the only profiles
-    with equal supports that pass the one-game polish are the equilibria with those
-    supports), and the selection is the equilibrium nearest the polished limit. Arithmetic
-    differs from the one-game tracer's in rounding (the bordered systems are solved
-    differently), so a decision that comes within a relative ``1e-6`` of its threshold
-    makes the game not certain; so does a trace that stops in another way than at a
-    verified equilibrium (the step length collapsing, ``lam_max``, 5000 steps).
+    Every step of :func:`negotiation.solvers.qre.trace_principal_branch` (its chart, first
+    step and tangent, growth, nominal distance, contraction and angle, Newton corrector
+    with the tangent from its last matrix, tolerances, the retry of a step across which
+    det [DH; t] changes sign) is taken for all games together, so that the trace makes the
+    same decisions and ends where that tracer ends. Its stopping rule and polishing are
+    evaluated on the certified equilibria of ``eq`` (in a non-degenerate game, the only
+    profiles with equal supports that pass the one-game polish are the equilibria with
+    those supports), and the selection is the equilibrium nearest the polished limit.
+    Arithmetic differs from the one-game tracer's in rounding (the bordered systems are
+    solved differently), so a decision that comes within a relative ``1e-6`` of its
+    threshold, or a determinant whose sign is within rounding of zero, makes the game not
+    certain; so does a trace that stops in another way than at a verified equilibrium (the
+    step length collapsing, ``lam_max``, 5000 steps) or passes a genuine branch point.
+
+    Returns
+    -------
+    index : numpy.ndarray of int, shape (G,)
+        The selected equilibrium of each game (an index into ``eq``).
+    certain : numpy.ndarray of bool, shape (G,)
+        Whether ``index`` is the one-game selection's answer beyond rounding.
     """
     from negotiation.solvers import qre
 
@@ -701,12 +735,14 @@ def logit_qre_limits(
     certain = np.zeros(G, dtype=bool)
     doubtful = np.zeros(G, dtype=bool)
     queue = 0
-    pool = _exact_start(An, Bn, np.arange(0))
+    pool, _ = _exact_start(An, Bn, np.arange(0))
     for _ in range(1_000_000):  # a bound, never reached: each game stops within 5000 steps
         if len(pool.ids) < 0.75 * pool_size and queue < G:
             new = np.arange(queue, min(G, queue + pool_size - len(pool.ids)))
             queue = int(new[-1]) + 1
-            pool = _ExactPool.join(pool, _exact_start(An, Bn, new))
+            started, unsure = _exact_start(An, Bn, new)
+            doubtful[new[unsure]] = True
+            pool = _ExactPool.join(pool, started)
         N = len(pool.ids)
         if N == 0:
             break
@@ -722,17 +758,18 @@ def logit_qre_limits(
         bad_step = ~np.isfinite(pred).all(axis=0)  # overflow: the one-game tracer fails there too
         finished |= bad_step
         doubtful[ids[bad_step]] = True
-        w = np.ones_like(pred)
-        w[:-1] = 1.0 / np.maximum(1.0, np.abs(pred[:-1]) / qre._Z_RELEVANT)  # qre._weights
-        # the corrector (qre._correct): Newton on [H; t^T (u - pred)] = 0
+        # the corrector (qre._correct): Newton on [H; t^T (v - pred)] = 0, and the tangent
+        # from the matrix of its last iterate
         cand = pred.copy()
         ok = np.zeros(N, dtype=bool)
         failed = np.zeros(N, dtype=bool)
         first = np.zeros(N)
         second = np.zeros(N)
         previous = np.full(N, np.nan)
+        t_new = np.full((k, N), np.nan)
+        sign_new = np.zeros(N)
         going = np.arange(N)
-        for it in range(12):
+        for it in range(qre.CORRECTOR_ITERATIONS):
             if len(going) == 0:
                 break
             full = len(going) == N
@@ -742,11 +779,13 @@ def logit_qre_limits(
             tg = t if full else np.take(t, going, axis=1)
             with np.errstate(all="ignore"):
                 frame = _Frame(a, b, c, m)
-                rhs = np.empty((k, 1, len(going)))
+                rhs = np.zeros((k, 2, len(going)))
                 rhs[:-1, 0] = -frame.H
                 rhs[-1, 0] = -(tg * (c - (pred if full else np.take(pred, going, axis=1)))).sum(axis=0)
-                du = frame.solve(tg, rhs)[0][:, 0]
-                norm = np.sqrt(((w[:, going] * du) ** 2).sum(axis=0))
+                rhs[-1, 1] = 1.0
+                sol, det = frame.solve(tg, rhs)
+                du, tau = sol[:, 0], sol[:, 1]
+                norm = np.sqrt((du * du).sum(axis=0))
                 prev = previous[going]
                 big = norm > 1e-13
                 bad = ~np.isfinite(norm)
@@ -755,12 +794,18 @@ def logit_qre_limits(
                     bad |= (norm > 0.5 * prev) & big
                     near |= big & _near_threshold(norm, 0.5 * prev)
                     near |= _near_threshold(norm, 1e-13)
+                scale = np.empty_like(c)
+                scale[:-1] = np.abs(qre.to_log_probabilities(c[:-1]))
+                scale[-1] = np.abs(c[-1])
+                scale += 1.0 + 1e-4 * np.expm1(np.minimum(c[-1], qre.NU_LIMIT))
+                ratio = (np.abs(du) / (qre.CORRECTOR_TOLERANCE * scale)).max(axis=0)
+                near |= ~bad & _near_threshold(ratio, 1.0)
+                converged = ~bad & (ratio < 1.0)
                 new = c + du
-                bad |= (new[-1] > qre._NU_LIMIT) | (new[:-1].max(axis=0) > 1.0)
-                near |= _near_threshold(new[-1], qre._NU_LIMIT) | _near_threshold(new[:-1].max(axis=0), 1.0)
-                scale = 1.0 + np.abs(new) + 1e-4 * np.expm1(np.minimum(new[-1], qre._NU_LIMIT))
-                ratio = (np.abs(du) / (1e-10 * scale)).max(axis=0)
-                near |= _near_threshold(ratio, 1.0)
+                diverged = ~bad & ~converged & ((new[-1] > qre.NU_LIMIT) | (new[:-1].max(axis=0) > 1.0))
+                near |= ~bad & ~converged & (
+                    _near_threshold(new[-1], qre.NU_LIMIT) | _near_threshold(new[:-1].max(axis=0), 1.0)
+                )
             doubtful[ids[going[near]]] = True
             if it == 0:
                 first[going] = norm
@@ -768,72 +813,69 @@ def logit_qre_limits(
                 second[going] = norm
             previous[going] = norm
             cand[:, going[~bad]] = new[:, ~bad]
-            small = ~bad & (ratio < 1.0)
-            failed[going[bad]] = True
-            ok[going[small]] = True
-            going = going[~bad & ~small]
-        failed[going] = True  # 12 iterations without converging
-        # the residual check and the tangent at the candidate (qre._correct, qre._tangent)
-        done = np.flatnonzero(ok)
-        t_new = np.full((k, N), np.nan)
-        if len(done):
-            c = np.take(cand, done, axis=1)
-            with np.errstate(all="ignore"):
-                frame = _Frame(np.take(pool.a, done, axis=2), np.take(pool.b, done, axis=2), c, m)
-                scale = 1.0 + np.abs(c) + 1e-4 * np.expm1(np.minimum(c[-1], qre._NU_LIMIT))
-                res_ratio = (np.abs(frame.H) / (1e-9 * scale[:-1])).max(axis=0)
-                e_last = np.zeros((k, 1, len(done)))
-                e_last[-1] = 1.0
-                tangent = frame.solve(np.take(t, done, axis=1), e_last)[0][:, 0]
-                tangent /= np.sqrt((tangent * tangent).sum(axis=0))
-            doubtful[ids[done[_near_threshold(res_ratio, 1.0)]]] = True
-            failed[done[res_ratio >= 1.0]] = True
-            ok[done[res_ratio >= 1.0]] = False
-            t_new[:, done] = tangent
+            done = going[converged]
+            if len(done):
+                with np.errstate(all="ignore"):
+                    tangent = tau[:, converged]
+                    t_new[:, done] = tangent / np.sqrt((tangent * tangent).sum(axis=0))
+                sign_new[done] = np.sign(det[converged])
+                doubtful[ids[done[~(frame.det_ratio[converged] > _DET_MARGIN)]]] = True
+                ok[done] = True
+            stop = bad | converged | diverged
+            failed[going[bad | diverged]] = True
+            going = going[~stop]
+        failed[going] = True  # no convergence within the iterations
         with np.errstate(all="ignore"):
             contraction = np.where((first > 0) & (second > 0), second / np.where(first > 0, first, 1.0), 0.0)
-            wc = np.ones_like(cand)
-            wc[:-1] = 1.0 / np.maximum(1.0, np.abs(cand[:-1]) / qre._Z_RELEVANT)
-            wt, wt_new = wc * t, wc * t_new
-            cosine = (wt * wt_new).sum(axis=0) / (np.sqrt((wt * wt).sum(axis=0)) * np.sqrt((wt_new * wt_new).sum(axis=0)))
+            cosine = (t * t_new).sum(axis=0)
             angle = np.arccos(np.clip(cosine, -1.0, 1.0))
             factor = np.maximum(
-                np.maximum(np.sqrt(first / qre._NOMINAL_DISTANCE), np.sqrt(contraction / qre._NOMINAL_CONTRACTION)),
-                angle / qre._NOMINAL_ANGLE,
+                np.maximum(np.sqrt(first / qre.NOMINAL_DISTANCE), np.sqrt(contraction / qre.NOMINAL_CONTRACTION)),
+                angle / qre.NOMINAL_ANGLE,
             )
-        odd = ok & ~np.isfinite(factor)  # not a number: the one-game tracer's max() is order-dependent
-        doubtful[ids[ok & (_near_threshold(factor, 2.0) | odd)]] = True
+        # a step across which det [DH; t] changes sign jumped to another branch: retried
+        # shorter, unless already as short as a genuine branch point allows
+        flipped = ok & (sign_new != pool.sign)
+        jumped = flipped & (h > qre.BRANCH_POINT_STEP)
+        doubtful[ids[flipped & ~jumped]] = True  # a genuine branch point: not generic
+        doubtful[ids[flipped & _near_threshold(h, qre.BRANCH_POINT_STEP)]] = True
+        odd = ok & ~jumped & ~np.isfinite(factor)  # not a number: the one-game tracer's max() is order-dependent
+        doubtful[ids[ok & ~jumped & (_near_threshold(factor, 2.0) | odd)]] = True
         finished |= odd
         factor = np.where(np.isfinite(factor), factor, np.inf)
-        accept = ok & (factor <= 2.0) & ~finished
-        h_new = np.where(failed, 0.5 * h, h / np.clip(factor, 2.0, 4.0))  # rejected: factor > 2
-        pool.h = np.where(accept, h * np.minimum(1.4, 1.0 / np.maximum(factor, 1e-12)), h_new)
+        accept = ok & ~jumped & (factor <= 2.0) & ~finished
+        h_new = np.where(
+            failed, 0.5 * h, np.where(jumped, 0.25 * h, h / np.clip(factor, 2.0, 4.0))  # rejected: factor > 2
+        )
+        pool.h = np.where(accept, h * np.minimum(qre.MAX_ACCEL, 1.0 / np.maximum(factor, 1e-12)), h_new)
         finished |= ~np.isfinite(pool.h)
         doubtful[ids[~np.isfinite(pool.h)]] = True
         pool.u = np.where(accept, cand, u)
         pool.t = np.where(accept, t_new, t)
+        pool.sign = np.where(accept, sign_new, pool.sign)
         pool.steps = pool.steps + accept
         # stopping (qre._trace): lam_max, too many steps, or a verified equilibrium
         at_cap = accept & (pool.u[-1] >= nu_max * (1 - 1e-12))
         doubtful[ids] |= accept & _near_threshold(pool.u[-1], nu_max * (1 - 1e-12))
         finished |= at_cap | (pool.steps >= 5000)
         doubtful[ids[at_cap | (pool.steps >= 5000)]] = True
-        mu = np.expm1(np.minimum(pool.u[-1], qre._NU_LIMIT))
+        mu = np.expm1(np.minimum(pool.u[-1], qre.NU_LIMIT))
         doubtful[ids] |= accept & _near_threshold(mu, qre._NORMALISED_LAM_CHECK)
         check = np.flatnonzero(accept & ~at_cap & (mu >= qre._NORMALISED_LAM_CHECK))
         if len(check):
             gid = ids[check]
-            x = np.exp(pool.u[:m, check]).T
-            y = np.exp(pool.u[m:-1, check]).T
+            z = qre.to_log_probabilities(pool.u[:-1, check])
+            x = np.exp(z[:m]).T
+            y = np.exp(z[m:]).T
             x /= x.sum(axis=1, keepdims=True)
             y /= y.sum(axis=1, keepdims=True)
             dist = np.abs(X[gid] - x[:, None]).sum(-1) + np.abs(Y[gid] - y[:, None]).sum(-1)  # (C, E)
             matched = np.zeros((len(check), E), dtype=bool)
             xr = x / x.max(axis=1, keepdims=True)
             yr = y / y.max(axis=1, keepdims=True)
-            for tau in thresholds:
-                rows, cols = xr >= tau, yr >= tau
-                doubtful[gid] |= _near_threshold(xr, tau).any(axis=1) | _near_threshold(yr, tau).any(axis=1)
+            for tau_ in thresholds:
+                rows, cols = xr >= tau_, yr >= tau_
+                doubtful[gid] |= _near_threshold(xr, tau_).any(axis=1) | _near_threshold(yr, tau_).any(axis=1)
                 matched |= (
                     (row_support[gid] == rows[:, None]).all(-1) & (column_support[gid] == cols[:, None]).all(-1)
                 )

@@ -280,16 +280,52 @@ def logit_response(
 
 # --------------------------------------------------------------------------- homotopy
 
+#: Log-probabilities below minus this are compressed logarithmically by the chart
+#: (:func:`to_log_probabilities`): actions played with probability below e^-10.
+Z_COMPRESSION = 10.0
+
+
+def to_log_probabilities(w: np.ndarray) -> np.ndarray:
+    r"""The chart of the tracer: log-probabilities :math:`z = \varphi(w)`, elementwise.
+
+    .. math::
+
+        \varphi(w) = w \ (w \ge -c), \qquad \varphi(w) = -c\, e^{-w/c - 1} \ (w < -c),
+
+    with :math:`c` = ``Z_COMPRESSION``: continuously differentiable, increasing, the
+    identity for probabilities above :math:`e^{-c}`. Along the principal branch the
+    log-probability of an action that is not a best response falls like :math:`-\mu`,
+    so its coordinate :math:`w \approx -c \log \mu` is, like :math:`\nu = \log(1 + \mu)`,
+    linear in :math:`\log \mu`: the far end of the branch is nearly straight in
+    :math:`(w, \nu)` and steps can grow geometrically.
+
+    >>> to_log_probabilities(np.array([-1.0, -10.0, -20.0])).round(3).tolist()
+    [-1.0, -10.0, -27.183]
+    """
+    return np.where(w >= -Z_COMPRESSION, w, -Z_COMPRESSION * np.exp(np.minimum(-w / Z_COMPRESSION - 1.0, 700.0)))
+
+
+def chart_derivative(w: np.ndarray) -> np.ndarray:
+    r""":math:`\varphi'(w)` of :func:`to_log_probabilities` (1 above :math:`-c`)."""
+    return np.where(w >= -Z_COMPRESSION, 1.0, np.exp(np.minimum(-w / Z_COMPRESSION - 1.0, 700.0)))
+
+
+def from_log_probabilities(z: np.ndarray) -> np.ndarray:
+    r"""The inverse chart :math:`w = \varphi^{-1}(z)` (``z`` finite, any sign)."""
+    c = Z_COMPRESSION
+    return np.where(z >= -c, z, -c * (1.0 + np.log(np.maximum(-z, c) / c)))
+
 
 def _mu(u: np.ndarray) -> float:
-    """The normalised precision mu = lam * s of a point u = (z_x, z_y, nu), nu = log(1 + mu)."""
+    """The normalised precision mu = lam * s of a point u = (w_x, w_y, nu), nu = log(1 + mu)."""
     return float(np.expm1(u[-1]))
 
 
 def _residual(An: np.ndarray, Bn: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """H(z, mu) = z - log logit_mu(exp z) for normalised payoffs, at u = (z, log(1 + mu))."""
+    """H(z, mu) = z - log logit_mu(exp z) for normalised payoffs, at u = (w, log(1 + mu))."""
     m, n = An.shape
-    zx, zy, mu = u[:m], u[m : m + n], _mu(u)
+    z = to_log_probabilities(u[:-1])
+    zx, zy, mu = z[:m], z[m:], _mu(u)
     x, y = np.exp(zx), np.exp(zy)
     return np.concatenate([zx - _log_softmax(mu * (An @ y)), zy - _log_softmax(mu * (x @ Bn))])
 
@@ -299,11 +335,13 @@ def _system(
 ) -> tuple[np.ndarray, np.ndarray]:
     """H(u) and the square matrix [DH(u); last_row].
 
-    DH has shape (m + n, m + n + 1), columns (z_x, z_y, nu) with nu = log(1 + mu).
+    DH has shape (m + n, m + n + 1), columns (w_x, w_y, nu): the Jacobian in log-probabilities
+    z times the chart's derivative, and dH/dnu with nu = log(1 + mu).
     """
     m, n = An.shape
     k = m + n
-    zx, zy, mu = u[:m], u[m:k], _mu(u)
+    z = to_log_probabilities(u[:-1])
+    zx, zy, mu = z[:m], z[m:], _mu(u)
     x, y = np.exp(zx), np.exp(zy)
     v = mu * (An @ y)
     w = mu * (x @ Bn)
@@ -320,6 +358,7 @@ def _system(
     M[:m, m:k] = -mu * (An - p @ An) * y
     # d log q_j / d z_xi = mu (B_ij - (B q)_i) x_i
     M[m:k, :m] = -mu * (Bn - (Bn @ q)[:, None]).T * x
+    M[:k, :k] *= chart_derivative(u[:-1])
     # dH/dnu = dH/dmu * dmu/dnu with dmu/dnu = 1 + mu, and mu dH/dmu = -(v - p.v)
     if mu > 0:
         scale = (1.0 + mu) / mu
@@ -333,7 +372,7 @@ def _system(
 
 
 def _jacobian(An: np.ndarray, Bn: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """DH, shape (m + n, m + n + 1), columns (z_x, z_y, nu) with nu = log(1 + mu)."""
+    """DH, shape (m + n, m + n + 1), columns (w_x, w_y, nu)."""
     return _system(An, Bn, u, np.zeros(u.size))[1][:-1]
 
 
@@ -352,8 +391,9 @@ def _tangent(
 
 
 def _profile(u: np.ndarray, m: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    x = np.exp(u[:m])
-    y = np.exp(u[m : m + n])
+    z = to_log_probabilities(u[:-1])
+    x = np.exp(z[:m])
+    y = np.exp(z[m:])
     return x / x.sum(), y / y.sum()
 
 
@@ -364,7 +404,7 @@ def _newton_fixed_mu(An: np.ndarray, Bn: np.ndarray, u: np.ndarray, mu: float) -
     u[-1] = np.log1p(mu)
     for _ in range(30):
         r = _residual(An, Bn, u)
-        if np.max(np.abs(r)) < 1e-12 * (1.0 + np.max(np.abs(u[:-1]))):
+        if np.max(np.abs(r)) < 1e-12 * (1.0 + np.max(np.abs(to_log_probabilities(u[:-1])))):
             return u
         J = _jacobian(An, Bn, u)[:, : m + n]
         try:
@@ -380,56 +420,79 @@ def _newton_fixed_mu(An: np.ndarray, Bn: np.ndarray, u: np.ndarray, mu: float) -
 
 #: Nominal corrector distance, contraction and tangent angle (radians) per step; a step
 #: is shortened when the observed values exceed them (Allgower and Georg 1990, sec. 6.1).
-_NOMINAL_DISTANCE = 0.05
-_NOMINAL_CONTRACTION = 0.25
-_NOMINAL_ANGLE = 0.1
-#: Log-probabilities below minus this are discounted in the step control.
-_Z_RELEVANT = 50.0
+NOMINAL_DISTANCE = 0.5
+NOMINAL_CONTRACTION = 0.25
+NOMINAL_ANGLE = 0.4
+#: Default first step (arc length) and largest growth of the step after an accepted one.
+FIRST_STEP = 0.3
+MAX_ACCEL = 3.0
+#: Newton iterations of the corrector, and its relative tolerance on a correction.
+CORRECTOR_ITERATIONS = 12
+CORRECTOR_TOLERANCE = 1e-7
+#: A step across which det [DH; t] changes sign is retried shorter down to this length
+#: (it jumped to another branch); below it the sign change is a genuine branch point.
+BRANCH_POINT_STEP = 1e-7
 #: Largest nu = log(1 + mu) a corrector may visit (mu = e^nu - 1 overflows past ~709).
-_NU_LIMIT = 600.0
+NU_LIMIT = 600.0
 
 
-def _weights(u: np.ndarray) -> np.ndarray:
-    """Step-control weights: 1, except log-probabilities below ``-_Z_RELEVANT`` (actions
-    played with probability below e^-50), which count in proportion 50/|z|; they grow
-    like -mu along the branch and would otherwise dominate the geometry."""
-    w = np.ones(u.size)
-    w[:-1] = 1.0 / np.maximum(1.0, np.abs(u[:-1]) / _Z_RELEVANT)
-    return w
+def correction_scale(u: np.ndarray) -> np.ndarray:
+    """Per-coordinate scale of the corrector's tolerance at u: 1 + |z| (log-probabilities,
+    not chart coordinates) and 1 + nu, plus 1e-4 mu (mu (A y) is evaluated with absolute
+    error ~ eps mu)."""
+    scale = np.empty(u.shape)
+    scale[:-1] = np.abs(to_log_probabilities(u[:-1]))
+    scale[-1] = np.abs(u[-1])
+    return 1.0 + scale + 1e-4 * np.expm1(np.minimum(u[-1], NU_LIMIT))
 
 
-def _correct(
-    An: np.ndarray, Bn: np.ndarray, pred: np.ndarray, t: np.ndarray
-) -> tuple[np.ndarray, float, float] | None:
-    """Newton corrector on the hyperplane through ``pred`` orthogonal to ``t``.
+@dataclass(frozen=True)
+class _Corrected:
+    point: np.ndarray
+    tangent: np.ndarray  # unit, oriented along the previous tangent
+    sign: float  # of det [DH; tangent]
+    distance: float  # length of the first correction
+    contraction: float  # ratio of the second correction's length to the first's
 
-    Returns the point on the curve, the (weighted) length of the first correction
-    and the contraction ratio of the first two; None when Newton fails.
+
+def _correct(An: np.ndarray, Bn: np.ndarray, pred: np.ndarray, t: np.ndarray) -> _Corrected | None:
+    r"""Newton corrector on the hyperplane through ``pred`` orthogonal to ``t``.
+
+    Each iteration solves :math:`[DH(v); t^\top] (\delta, \tau) = ((-H(v), -t^\top (v -
+    \mathrm{pred})), e)` for the correction :math:`\delta` and, with the same matrix, the
+    tangent :math:`\tau` at :math:`v` (:math:`t^\top \tau = 1`, so
+    :math:`\det [DH; \tau]` has the sign of :math:`\det [DH; t]`). It stops when every
+    coordinate of :math:`\delta` is below ``CORRECTOR_TOLERANCE`` times
+    :func:`correction_scale`, returning :math:`v + \delta` with the tangent at :math:`v`;
+    None when Newton does not contract (a correction longer than half the previous) or
+    diverges.
     """
-    weights = _weights(pred)
+    k = pred.size
     cand = pred.copy()
+    rhs = np.zeros((k, 2))
+    rhs[-1, 1] = 1.0
     norms: list[float] = []
-    for _ in range(12):
+    for _ in range(CORRECTOR_ITERATIONS):
         r, M = _system(An, Bn, cand, t)
-        rhs = np.append(-r, -(t @ (cand - pred)))
+        rhs[:-1, 0] = -r
+        rhs[-1, 0] = -(t @ (cand - pred))
         try:
-            du = np.linalg.solve(M, rhs)
+            sol = np.linalg.solve(M, rhs)
         except np.linalg.LinAlgError:
             return None
-        norm = float(np.linalg.norm(weights * du))
+        du = sol[:, 0]
+        norm = float(np.linalg.norm(du))
         if not np.isfinite(norm) or (norms and norm > 0.5 * norms[-1] and norm > 1e-13):
             return None  # not contracting
         norms.append(norm)
+        if np.all(np.abs(du) < CORRECTOR_TOLERANCE * correction_scale(cand)):
+            tangent = sol[:, 1] / np.linalg.norm(sol[:, 1])
+            sign = float(np.sign(np.linalg.det(M)))
+            contraction = norms[1] / norms[0] if len(norms) > 1 and norms[0] > 0 else 0.0
+            return _Corrected(cand + du, tangent, sign, norms[0], contraction)
         cand = cand + du
-        if cand[-1] > _NU_LIMIT or cand[:-1].max() > 1.0:
+        if cand[-1] > NU_LIMIT or cand[:-1].max() > 1.0:
             return None  # diverging: mu would overflow, or a "probability" above e
-        # per-coordinate tolerance; mu (A y) is evaluated with absolute error ~ eps * mu
-        scale = 1.0 + np.abs(cand) + 1e-4 * _mu(cand)
-        if np.all(np.abs(du) < 1e-10 * scale):
-            if np.all(np.abs(_residual(An, Bn, cand)) < 1e-9 * scale[:-1]):
-                contraction = norms[1] / norms[0] if len(norms) > 1 and norms[0] > 0 else 0.0
-                return cand, norms[0], contraction
-            return None
     return None
 
 
@@ -479,30 +542,31 @@ def _trace(
                 return _Trace(us, "step_failure", notes)
             if t[-1] > 0 and u[-1] + h * t[-1] > nu_max:
                 h = (nu_max - u[-1]) / t[-1]  # land on mu_max
-            pred = u + h * t
-            corrected = _correct(An, Bn, pred, t)
+            corrected = _correct(An, Bn, u + h * t, t)
             if corrected is None:
                 h *= 0.5
                 continue
-            cand, distance, contraction = corrected
-            t_new, sign_new = _tangent(An, Bn, cand, t)
-            weights = _weights(cand)
-            wt, wt_new = weights * t, weights * t_new
-            cosine = wt @ wt_new / (np.linalg.norm(wt) * np.linalg.norm(wt_new))
-            angle = float(np.arccos(np.clip(cosine, -1.0, 1.0)))
+            if corrected.sign != sign and h > BRANCH_POINT_STEP:
+                # det [DH; t] keeps its sign along one branch, turning points included: the
+                # step jumped onto another branch passing close by
+                h *= 0.25
+                continue
+            cosine = float(np.clip(t @ corrected.tangent, -1.0, 1.0))
+            angle = float(np.arccos(cosine))
             # Allgower-Georg step adaptation: ratio of observed to nominal quantities
             factor = max(
-                np.sqrt(distance / _NOMINAL_DISTANCE),
-                np.sqrt(contraction / _NOMINAL_CONTRACTION),
-                angle / _NOMINAL_ANGLE,
+                np.sqrt(corrected.distance / NOMINAL_DISTANCE),
+                np.sqrt(corrected.contraction / NOMINAL_CONTRACTION),
+                angle / NOMINAL_ANGLE,
             )
             if factor > 2.0:  # step too long: retry shorter
                 h /= min(factor, 4.0)
                 continue
             break
+        cand = corrected.point
         h_next = h * min(max_accel, 1.0 / max(factor, 1e-12))
         steps += 1
-        if sign_new != sign:
+        if corrected.sign != sign:
             notes.append(
                 f"bifurcation (branch point) detected between lam*s = {_mu(u):.6g} and "
                 f"{_mu(cand):.6g}; the game is not generic and the tracer continued along the "
@@ -521,7 +585,7 @@ def _trace(
                 return _Trace(us, "target", notes, crossing=sol)
             notes.append(f"could not solve for the QRE at lam*s = {mu_target:.6g}")
             return _Trace(us, "step_failure", notes)
-        u, t, sign = cand, t_new, sign_new
+        u, t, sign = cand, corrected.tangent, corrected.sign
         us.append(u.copy())
         h = h_next
         if u[-1] >= nu_max * (1 - 1e-12):
@@ -637,8 +701,8 @@ def trace_principal_branch(
     *,
     lam_max: float | None = None,
     tol: float = 1e-9,
-    first_step: float = 0.03,
-    max_accel: float = 1.4,
+    first_step: float = FIRST_STEP,
+    max_accel: float = MAX_ACCEL,
     max_steps: int = 5000,
 ) -> QREBranch:
     r"""Trace the principal branch of the logit QRE from the centroid and return its limit.
@@ -766,8 +830,8 @@ def logit_qre(
     B: ArrayLike,
     lam: float,
     *,
-    first_step: float = 0.03,
-    max_accel: float = 1.4,
+    first_step: float = FIRST_STEP,
+    max_accel: float = MAX_ACCEL,
     max_steps: int = 5000,
 ) -> QREPoint:
     r"""The logit QRE on the principal branch at precision ``lam``.
