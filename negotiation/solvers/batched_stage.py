@@ -38,21 +38,21 @@ uncertain.
 Logit QRE limit (:func:`logit_qre_limits`)
 ------------------------------------------
 The principal branch of the logit QRE (McKelvey and Palfrey 1995) is the curve
-:math:`H(u) = 0`, :math:`u = (\log x, \log y, \nu)`, :math:`\nu = \log(1 + \mu)`,
-:math:`\mu = \lambda s`, of :mod:`negotiation.solvers.qre`, from the centroid. On
-Madrid-like 3x3 stages it often has turning points (:math:`\mu` goes back for a while),
-so it is followed by pseudo-arclength continuation; and the one-game tracer's answer
-depends on its own step lengths where two branches pass close to each other (it then
-steps across, "straight through", and reports a bifurcation: about 0.06% of the stages
-of a wide Madrid sweep). :func:`logit_qre_limits` therefore runs the one-game tracer's
-own algorithm (:func:`negotiation.solvers.qre.trace_principal_branch`: first step,
-growth, nominal distance, contraction and angle, weights, Newton corrector and
-tolerances, stopping rule, polishing) for all games together, a pool of at most
-``pool_size`` games being refilled as games finish, so that it makes the same decisions.
-The bordered Jacobian :math:`[DH; t^\top]` is solved by eliminating the identity block
-of :math:`\log x`, which leaves an :math:`(n+1) \times (n+1)` system (:class:`_Frame`).
-Only rounding differs; a decision within a relative ``1e-6`` of its threshold makes the
-game not certain.
+:math:`H(u) = 0`, :math:`u = (w, \nu)`, :math:`z = \log(x, y) = \varphi(w)`,
+:math:`\nu = \log(1 + \mu)`, :math:`\mu = \lambda s`, of :mod:`negotiation.solvers.qre`,
+from the centroid. On Madrid-like 3x3 stages it often has turning points (:math:`\mu`
+goes back for a while), so it is followed by pseudo-arclength continuation, and which
+equilibrium a trace ends at can depend on its steps (a step that lands on a nearby
+branch). :func:`logit_qre_limits` therefore runs the one-game tracer's own algorithm
+(:func:`negotiation.solvers.qre.trace_principal_branch`: chart, first step, growth,
+nominal distance, contraction and angle, Newton corrector and tolerances, the retry of a
+step across which :math:`\det [DH; t^\top]` changes sign, stopping rule, polishing) for
+all games together, a pool of at most ``pool_size`` games being refilled as games
+finish, so that it makes the same decisions. The bordered Jacobian :math:`[DH; t^\top]`
+is solved by eliminating the (diagonal) block of :math:`w_x`, which leaves an
+:math:`(n+1) \times (n+1)` system (:class:`_Frame`). Only rounding differs; a decision
+within a relative ``1e-6`` of its threshold, or a determinant whose sign is within
+rounding of zero, makes the game not certain.
 
 References
 ----------
@@ -519,21 +519,31 @@ class _Frame:
               \qquad \det [DH; t^\top] = \det K,
 
     solved by Gaussian elimination with partial pivoting; it stays regular at turning
-    points of the branch, where :math:`I - Q^\top P` is singular.
+    points of the branch, where :math:`I - Q^\top P` is singular. In the tracer's chart
+    :math:`z = \varphi(w)` the Jacobian is :math:`DH \operatorname{diag}(\varphi', 1)`: the
+    system is solved in :math:`z` with the border divided by :math:`\varphi'`, and the
+    solution divided by :math:`\varphi'` (the determinant changes by the positive factor
+    :math:`\prod \varphi'`).
     """
 
     def __init__(self, An: np.ndarray, Bn: np.ndarray, u: np.ndarray, m: int):
-        from negotiation.solvers.qre import chart_derivative, to_log_probabilities
+        from negotiation.solvers.qre import chart
 
-        z = to_log_probabilities(u[:-1])
-        self.dphi = chart_derivative(u[:-1])
-        zx, zy, nu = z[:m], z[m:], u[-1]
+        # contractions over the small action dimensions are unrolled: a reduction over a
+        # middle axis of length 2-4 is several times slower in numpy
+        n = An.shape[1]
+        self.z, self.dphi = chart(u[:-1])
+        zx, zy, nu = self.z[:m], self.z[m:], u[-1]
         mu = np.expm1(nu)
         # exponents are clipped at -300: probabilities below 1e-130 are as good as 0, and
         # subnormal numbers (below 1e-308) are very slow
         x, y = np.exp(np.maximum(zx, _LOG_TINY)), np.exp(np.maximum(zy, _LOG_TINY))
-        Ay = (An * y[None]).sum(axis=1)  # (m, G)
-        Bx = (Bn * x[:, None]).sum(axis=0)  # (n, G)
+        Ay = An[:, 0] * y[0]  # (m, G)
+        for j in range(1, n):
+            Ay += An[:, j] * y[j]
+        Bx = Bn[0] * x[0]  # (n, G)
+        for i in range(1, m):
+            Bx += Bn[i] * x[i]
         v = mu * Ay
         v -= v.max(axis=0)
         ev = np.exp(np.maximum(v, _LOG_TINY))
@@ -545,9 +555,13 @@ class _Frame:
         sw = ew.sum(axis=0)
         q = ew / sw
         self.H = np.concatenate([zx - v + np.log(sv), zy - w + np.log(sw)], axis=0)
-        pA = (p[:, None] * An).sum(axis=0)  # (n, G)
+        pA = p[0] * An[0]  # (n, G)
+        for i in range(1, m):
+            pA += p[i] * An[i]
         self.P = (mu * y) * (An - pA[None])  # (m, n, G)
-        Bq = (Bn * q[None]).sum(axis=1)  # (m, G)
+        Bq = Bn[:, 0] * q[0]  # (m, G)
+        for j in range(1, n):
+            Bq += Bn[:, j] * q[j]
         self.Q = (mu * x)[:, None] * (Bn - Bq[:, None])  # (m, n, G)
         dnu = 1.0 + mu  # d mu / d nu
         self.hx = ((p * Ay).sum(axis=0) - Ay) * dnu
@@ -581,11 +595,16 @@ class _Frame:
             rhs[:, :R] += Q[i][:, None] * b1[i][None]
             rhs[:, R] += Q[i] * hx[i]
         S[np.arange(n), np.arange(n)] += 1.0
-        r = ty + (P * tx[:, None]).sum(axis=0)  # (n, G)
+        r = ty + P[0] * tx[0]  # (n, G)
+        for i in range(1, m):
+            r += P[i] * tx[i]
         d = tn - (tx * hx).sum(axis=0)
         g = b3 - (tx[:, None] * b1).sum(axis=0)  # (R, G)
         det_s, S_inv = _det_inv_last(S)
-        scale = np.sqrt((S * S).sum(axis=1)).prod(axis=0)
+        row_squares = S[:, 0] * S[:, 0]  # (n, G)
+        for j in range(1, n):
+            row_squares += S[:, j] * S[:, j]
+        scale = np.sqrt(row_squares).prod(axis=0)
         with np.errstate(all="ignore"):
             ae = S_inv[:, 0, None] * rhs[0][None]  # S^-1 [F | c], (n, R + 1, G)
             for j in range(1, n):
@@ -617,12 +636,22 @@ class _Frame:
         out[m:-1] = dy
         out[-1] = dnu
         out[:-1] /= self.dphi[:, None]
-        # |det| over the product of K's row norms (Hadamard): how far the sign of det is
-        # from rounding
-        with np.errstate(all="ignore"):
-            rows = np.sqrt((S * S).sum(axis=1) + c * c).prod(axis=0) * np.sqrt((r * r).sum(axis=0) + d * d)
-            self.det_ratio = np.abs(det) / rows
+        self._bordered = (S, c, r, d, det)
         return out, det
+
+    def det_ratio(self, games: np.ndarray) -> np.ndarray:
+        """For the last :meth:`solve`, at columns ``games``: Hadamard's ratio |det K| / (product
+        of row norms) of K with its columns scaled to unit norm, in (0, 1]; near 0 the sign of
+        the determinant is within rounding of changing (the columns of K differ in scale by
+        up to mu, so they are equilibrated first: that does not change the sign)."""
+        S, c, r, d, det = (a[..., games] for a in self._bordered)
+        with np.errstate(all="ignore"):
+            columns = np.sqrt((S * S).sum(axis=0) + r * r)  # (n, G): norms of K's first n columns
+            last = np.sqrt((c * c).sum(axis=0) + d * d)
+            Sn, cn = S / columns[None], c / last
+            rows = np.sqrt((Sn * Sn).sum(axis=1) + cn * cn).prod(axis=0)
+            rows *= np.sqrt(((r / columns) ** 2).sum(axis=0) + (d / last) ** 2)
+            return np.abs(det) / (columns.prod(axis=0) * last * rows)
 
 
 # --------------------------------------------------------------------------- the logit QRE limit
@@ -685,7 +714,7 @@ def _exact_start(An: np.ndarray, Bn: np.ndarray, ids: np.ndarray) -> tuple[_Exac
         t = t[:, 0]
         t /= np.sqrt((t * t).sum(axis=0))
     pool = _ExactPool(ids, a, b, u, t, np.sign(det), np.full(G, qre.FIRST_STEP), np.zeros(G, dtype=int))
-    return pool, ~(frame.det_ratio > _DET_MARGIN)
+    return pool, ~(frame.det_ratio(np.arange(G)) > _DET_MARGIN)
 
 
 #: |det| / (product of row norms) below which the sign of det [DH; t] is in doubt.
@@ -693,7 +722,7 @@ _DET_MARGIN = 1e-10
 
 
 def logit_qre_limits(
-    A: np.ndarray, B: np.ndarray, eq: StageEquilibria, *, pool_size: int = 2048
+    A: np.ndarray, B: np.ndarray, eq: StageEquilibria, *, pool_size: int = 8192
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`negotiation.solvers.selection.logit_qre_selection` for a stack of games by the
     one-game tracer's own algorithm, batched.
@@ -795,7 +824,7 @@ def logit_qre_limits(
                     near |= big & _near_threshold(norm, 0.5 * prev)
                     near |= _near_threshold(norm, 1e-13)
                 scale = np.empty_like(c)
-                scale[:-1] = np.abs(qre.to_log_probabilities(c[:-1]))
+                scale[:-1] = np.abs(frame.z)
                 scale[-1] = np.abs(c[-1])
                 scale += 1.0 + 1e-4 * np.expm1(np.minimum(c[-1], qre.NU_LIMIT))
                 ratio = (np.abs(du) / (qre.CORRECTOR_TOLERANCE * scale)).max(axis=0)
@@ -819,7 +848,7 @@ def logit_qre_limits(
                     tangent = tau[:, converged]
                     t_new[:, done] = tangent / np.sqrt((tangent * tangent).sum(axis=0))
                 sign_new[done] = np.sign(det[converged])
-                doubtful[ids[done[~(frame.det_ratio[converged] > _DET_MARGIN)]]] = True
+                doubtful[ids[done[~(frame.det_ratio(np.flatnonzero(converged)) > _DET_MARGIN)]]] = True
                 ok[done] = True
             stop = bad | converged | diverged
             failed[going[bad | diverged]] = True
@@ -857,11 +886,10 @@ def logit_qre_limits(
         # stopping (qre._trace): lam_max, too many steps, or a verified equilibrium
         at_cap = accept & (pool.u[-1] >= nu_max * (1 - 1e-12))
         doubtful[ids] |= accept & _near_threshold(pool.u[-1], nu_max * (1 - 1e-12))
-        finished |= at_cap | (pool.steps >= 5000)
-        doubtful[ids[at_cap | (pool.steps >= 5000)]] = True
         mu = np.expm1(np.minimum(pool.u[-1], qre.NU_LIMIT))
         doubtful[ids] |= accept & _near_threshold(mu, qre._NORMALISED_LAM_CHECK)
-        check = np.flatnonzero(accept & ~at_cap & (mu >= qre._NORMALISED_LAM_CHECK))
+        check = np.flatnonzero(accept & (mu >= qre._NORMALISED_LAM_CHECK))
+        stopped = at_cap | (pool.steps >= 5000)
         if len(check):
             gid = ids[check]
             z = qre.to_log_probabilities(pool.u[:-1, check])
@@ -887,6 +915,11 @@ def logit_qre_limits(
             index[gid[verified]] = nearest[verified]
             certain[gid[verified]] = True
             finished[check[verified]] = True
+            stopped[check[verified]] = False
+        # the one-game tracer stops there too, and polishes a limit that is not verified
+        # in the same way: left to it
+        finished |= stopped
+        doubtful[ids[stopped]] = True
         if finished.any():
             pool = pool.take(~finished)
     certain &= ~doubtful
