@@ -116,7 +116,8 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
     start = time.perf_counter()
     verdict_output = f"verdict_{head.verdict}"
     sobol = sobol_sensitivity(config, outputs=("p_truce", verdict_output), samples=sizes["sobol"], seed=SEED,
-                              source=path.name, n_resamples=sizes["resamples"])
+                              source=path.name, n_resamples=sizes["resamples"],
+                              checkpoint_dir=out / "sobol_checkpoints")
     timings["sobol"] = time.perf_counter() - start
     sobol.table().to_csv(out / "sobol_indices.csv", index=False)
     save_figure(plot_sobol_indices(sobol, "p_truce"), out / "figures", "sobol_p_truce")

@@ -79,11 +79,14 @@ Wilson, E. B. (1927), *J. Am. Stat. Assoc.* 22, 209-212.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -91,7 +94,7 @@ import pandas as pd
 from scipy import stats
 
 from negotiation.batch import solve_points
-from negotiation.sweep import Dimension, base_config, sweep_design
+from negotiation.sweep import Dimension, _atomic_write, base_config, config_hash, sweep_design
 
 __all__ = [
     "OUTCOMES",
@@ -106,6 +109,7 @@ __all__ = [
     "verdict_share",
     "declared_uncertainty",
     "SobolIndices",
+    "checkpointed_model",
     "sobol_analysis",
     "sobol_sensitivity",
     "TornadoBar",
@@ -581,6 +585,60 @@ def sobol_analysis(
                         len(calls), seed, confidence, n_resamples if bootstrap else 0, method, scenario)
 
 
+def checkpointed_model(model: Model, directory: str | Path, *, chunk_size: int = 4096, tag: str = "") -> Model:
+    """``model`` evaluated in chunks of points, each kept on disk as it finishes.
+
+    Every call splits its points into chunks of ``chunk_size``; a chunk is stored as
+    ``DIRECTORY/<hash>.parquet``, named by the SHA-256 of ``tag`` (say, the config's hash),
+    the key paths and the chunk's values, and written atomically. A chunk whose file exists
+    is read instead of evaluated, so an interrupted analysis run again with the same inputs
+    (same seed) recomputes only the chunks it had not finished, and gives the same table.
+    ``model`` must return a DataFrame.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> calls = []
+    >>> def square(x):
+    ...     calls.append(len(x["a"]))
+    ...     return pd.DataFrame({"y": x["a"] ** 2})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     model = checkpointed_model(square, folder, chunk_size=2)
+    ...     first = model({"a": np.arange(5.0)})["y"].tolist()
+    ...     again = model({"a": np.arange(5.0)})["y"].tolist()
+    >>> first == again == [0.0, 1.0, 4.0, 9.0, 16.0], calls
+    (True, [2, 2, 1])
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def evaluate(inputs: Mapping[str, np.ndarray]) -> pd.DataFrame:
+        keys = list(inputs)
+        values = np.stack([np.asarray(inputs[k], dtype=float) for k in keys]) if keys else np.empty((0, 0))
+        parts = []
+        for start in range(0, values.shape[1], chunk_size):
+            chunk = np.ascontiguousarray(values[:, start : start + chunk_size])
+            digest = hashlib.sha256()
+            digest.update(tag.encode())
+            digest.update("\0".join(keys).encode())
+            digest.update(chunk.tobytes())
+            path = folder / f"{digest.hexdigest()[:32]}.parquet"
+            if path.exists():
+                parts.append(pd.read_parquet(path))
+                continue
+            frame = model({k: chunk[j] for j, k in enumerate(keys)})
+            if not isinstance(frame, pd.DataFrame):
+                raise TypeError(f"a checkpointed model must return a DataFrame, got {type(frame).__name__}")
+            frame = frame.reset_index(drop=True)
+            _atomic_write(path, lambda p, f=frame: f.to_parquet(p, index=False))
+            parts.append(frame)
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    return evaluate
+
+
 def sobol_sensitivity(
     config: Mapping[str, Any],
     *,
@@ -592,6 +650,8 @@ def sobol_sensitivity(
     bootstrap: bool = True,
     confidence: float = 0.95,
     n_resamples: int = 999,
+    checkpoint_dir: str | Path | None = None,
+    chunk_size: int = 4096,
 ) -> SobolIndices:
     """Sobol' indices of a scenario's outputs over its declared uncertainty.
 
@@ -599,6 +659,9 @@ def sobol_sensitivity(
     distributions (or the subset ``key_paths``; the rest stay at their values in the file);
     each of the three model calls is one :func:`negotiation.batch.solve_points` batch. See
     :func:`sobol_analysis` for the other parameters. Uses :math:`n (d + 2)` evaluations.
+    With ``checkpoint_dir``, points are solved in chunks of ``chunk_size`` kept there as they
+    finish (:func:`checkpointed_model`): an interrupted analysis run again with the same
+    config and seed solves only what it had not finished.
 
     Examples
     --------
@@ -618,6 +681,10 @@ def sobol_sensitivity(
     def model(overrides: Mapping[str, np.ndarray]) -> pd.DataFrame:
         return solve_points(base, dict(overrides), source=source)
 
+    if checkpoint_dir is not None:
+        # the version is part of each chunk's name: a chunk solved by other code is not reused
+        tag = f"negotiation {version('negotiation')}: {config_hash(base)}"
+        model = checkpointed_model(model, checkpoint_dir, chunk_size=chunk_size, tag=tag)
     return sobol_analysis(model, dists, outputs=outputs, samples=samples, seed=seed, bootstrap=bootstrap,
                           confidence=confidence, n_resamples=n_resamples, scenario=_title(config))
 

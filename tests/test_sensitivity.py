@@ -217,6 +217,41 @@ def test_sobol_of_a_constant_output_is_zero():
     assert (r.first_order == 0).all() and (r.total_order == 0).all() and r.variance[0] == 0
 
 
+def test_an_interrupted_sobol_analysis_resumes_from_its_checkpoints(madrid, tmp_path, monkeypatch):
+    import negotiation.sensitivity as sensitivity
+
+    keys = list(declared_uncertainty(madrid))[:3]
+    options = dict(outputs=("p_truce",), samples=16, seed=3, key_paths=keys, bootstrap=False)
+    plain = sobol_sensitivity(madrid, **options)  # 16 * (3 + 2) = 80 points
+    solve = sensitivity.solve_points
+    calls: list[int] = []
+
+    def failing(base, overrides, **kwargs):
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # Ctrl-C during the fourth chunk
+        calls.append(len(next(iter(overrides.values()))))
+        return solve(base, overrides, **kwargs)
+
+    monkeypatch.setattr(sensitivity, "solve_points", failing)
+    with pytest.raises(KeyboardInterrupt):
+        sobol_sensitivity(madrid, **options, checkpoint_dir=tmp_path, chunk_size=8)
+    assert len(list(tmp_path.glob("*.parquet"))) == 3  # the chunks finished before the interruption
+
+    def counting(base, overrides, **kwargs):
+        calls.append(len(next(iter(overrides.values()))))
+        return solve(base, overrides, **kwargs)
+
+    calls.clear()
+    monkeypatch.setattr(sensitivity, "solve_points", counting)
+    resumed = sobol_sensitivity(madrid, **options, checkpoint_dir=tmp_path, chunk_size=8)
+    assert sum(calls) == 80 - 3 * 8  # nothing finished is solved again
+    assert np.array_equal(resumed.first_order, plain.first_order)
+    assert np.array_equal(resumed.total_order, plain.total_order)
+    calls.clear()
+    again = sobol_sensitivity(madrid, **options, checkpoint_dir=tmp_path, chunk_size=8)
+    assert calls == [] and np.array_equal(again.total_order, plain.total_order)
+
+
 def test_sobol_on_madrid_smoke(madrid):
     r = sobol_sensitivity(madrid, outputs=("p_truce", "verdict_truce"), samples=16, seed=0, n_resamples=50)
     declared = list(declared_uncertainty(madrid))
