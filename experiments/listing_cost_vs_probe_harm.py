@@ -20,8 +20,9 @@ How the question maps onto the model (``negotiation/scenarios/madrid_2025.toml``
   ``moves.anti_dumping_probe.harm`` over [0, 0.3] leaves the path and the outcome
   probabilities unchanged) instead of sweeping it.
 
-The grid sweep runs with :func:`negotiation.sweep.run_sweep` (checkpointed, resumed if rerun),
-every other value as in the file. Writes to ``OUT`` (default
+The grid sweep runs with :func:`negotiation.study.sweep.run_sweep` (checkpointed, resumed if
+rerun), every other value as in the file; the check of the probe's ``harm`` with
+:func:`negotiation.sweep`. Writes to ``OUT`` (default
 ``results/experiments/listing_cost_vs_probe_harm``): ``sweep/`` (``sweep.csv``,
 ``sweep.parquet``), ``shares.csv`` (share of grid points by verdict and by equilibrium path),
 ``listing_threshold.csv`` (for each probe harm, the largest listing cost at which the US
@@ -42,13 +43,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from negotiation.batch import solve_points
-from negotiation.config import default_config_path, read_config
-from negotiation.plots import save_figure
-from negotiation.sensitivity import headline, key_path_label, verdicts
-from negotiation.sensitivity_plots import plot_path_map
-from negotiation.sweep import CheckpointConflict, base_config, run_sweep, sweep_design
-from negotiation.sweep_plots import plot_phase_map
+import negotiation as ng
+from negotiation.io.config import default_config_path, read_config
+from negotiation.io.key_paths import value_at
+from negotiation.model.outcomes import OUTCOMES
+from negotiation.study.design import sweep_design
+from negotiation.study.one_at_a_time import key_path_label
+from negotiation.study.sweep import CheckpointConflict, run_sweep
+from negotiation.study.uncertainty import headline, verdicts
+from negotiation.viz.figures import save_figure
+from negotiation.viz.phase_map import plot_phase_map
+from negotiation.viz.sensitivity_figures import plot_path_map
 
 NAME = "listing_cost_vs_probe_harm"
 LISTING_COST = "moves.entity_listing.cost"
@@ -96,12 +101,12 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
     out = Path(out_dir)
     path = default_config_path()
     config = read_config(path)
-    title = config["scenario"]["title"]
-    base = base_config(config)
+    scenario = ng.load(path)
+    title = scenario.title
     head = headline(config, source=path.name)
 
     # the probe's harm (paid in every outcome) is checked, not swept
-    harms = solve_points(base, {PROBE_HARM: np.linspace(0.0, 0.3, 7)}, source=path.name)
+    harms = ng.sweep(scenario, {PROBE_HARM: np.linspace(0.0, 0.3, 7)})
     columns = ["equilibrium_path", "p_truce", "p_deadlock", "p_escalation", "payoff_china"]
     harm_inert = bool((harms[columns].nunique() == 1).all())
 
@@ -113,12 +118,12 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
     table = result.table
     x, y = LISTING_COST, PROBE_DAMAGE
     for stem, fig in (("outcome", plot_phase_map(table, x, y, scenario=title)),
-                      ("paths", plot_path_map(table, x, y, scenario=title, moves=list(base["moves"])))):
+                      ("paths", plot_path_map(table, x, y, scenario=title, moves=[m.name for m in scenario.moves]))):
         ax = fig.axes[0]
         ax.set_title(ax.get_title().replace(": ", "\n", 1))
         ax.set_xlabel(key_path_label(x) + "\n(paid by the US when it lists)", fontsize=8.5)
         ax.set_ylabel(key_path_label(y) + "\n(damage to the US if there is no deal)", fontsize=8.5)
-        here = (base["moves"]["entity_listing"]["cost"], base["moves"]["anti_dumping_probe"]["effects"]["deadlock_shift"]["us"])
+        here = (value_at(config, x), value_at(config, y))
         ax.plot(*here, marker="*", color="black", ms=11, ls="none")
         ax.annotate("as in the file", here, xytext=(6, 6), textcoords="offset points", fontsize=8)
         save_figure(fig, out / "figures", stem)
@@ -140,7 +145,7 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
         "x": x, "y": y, "points": len(table), "invalid": int((v == "").sum()),
         "headline": {"verdict": head.verdict, "equilibrium_path": head.equilibrium_path, "p_truce": head.p_truce},
         "probe_harm_changes_nothing": harm_inert,
-        "verdict_shares": {o: float((v == o).mean()) for o in ("truce", "deadlock", "escalation")},
+        "verdict_shares": {o: float((v == o).mean()) for o in OUTCOMES},
         "path_shares": {str(k): float(s) for k, s in table["equilibrium_path"].value_counts(normalize=True).items()},
         "p_truce_range": [float(table["p_truce"].min()), float(table["p_truce"].max())],
     }

@@ -18,28 +18,27 @@ from __future__ import annotations
 
 import csv
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from negotiation.analysis import analyze, resolution_dict
-from negotiation.config import load_scenario
-from negotiation.plots import plot_leverage_by_rule, save_figure
-from negotiation.report import text_summary, write_results
+import negotiation as ng
+from negotiation.analysis.summary import text_summary
+from negotiation.model.outcomes import resolution_dict
 from negotiation.solvers.selection import SELECTION_RULES
+from negotiation.viz.figures import plot_leverage_by_rule, save_figure
+from negotiation.viz.results import write_results
 
 
 def main(out_dir: str | Path = "results/experiments/madrid_2025") -> Path:
     out = Path(out_dir)
-    scenario = load_scenario()
-    analysis = analyze(scenario)
+    scenario = ng.load("madrid_2025")
+    analysis = ng.analyze(scenario)
     write_results(analysis, out)
     print(text_summary(analysis))
 
     rows = []
     by_rule = {}
     for rule in SELECTION_RULES:
-        variant = replace(scenario, solver=replace(scenario.solver, selection_rule=rule))
-        result = analyze(variant)
+        result = ng.analyze(ng.load("madrid_2025", set={"solver.selection_rule": rule}))
         by_rule[rule] = result
         probabilities = resolution_dict(result.headline.resolution_probabilities)
         rows.append(

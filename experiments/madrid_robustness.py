@@ -8,17 +8,17 @@ breakdown probability, and the cost and effects of both pre-talk moves). Over th
 uncertainty: how likely is a truce, how often is the verdict still the headline's, which
 judgements matter most, and how far must any one of them move to change the verdict?
 
-What is measured (all through the public API, every value of a point solved by
-:func:`negotiation.batch.solve_points`):
+What is measured (with :mod:`negotiation.study`, every value of a point solved by
+:func:`negotiation.study.points.solve_points`):
 
 * a scrambled Sobol' sweep over the 12 declared distributions
-  (:func:`negotiation.sweep.run_sweep`, checkpointed; full size 4,096 points, smoke 64):
-  the mean P(truce) with a 95% interval (:func:`negotiation.sensitivity.truce_probability`:
+  (:func:`negotiation.study.sweep.run_sweep`, checkpointed; full size 4,096 points, smoke 64):
+  the mean P(truce) with a 95% interval (:func:`negotiation.study.uncertainty.truce_probability`:
   the normal/CLT interval, conservative for Sobol' points, and a seeded bootstrap), the share
   of points whose verdict (most probable outcome) is the headline's (Wilson interval), and
   the share of each equilibrium path;
 * first-order and total Sobol' indices of P(truce) and of the indicator "the verdict is the
-  headline's" (:func:`negotiation.sensitivity.sobol_sensitivity`, ``scipy.stats.sobol_indices``;
+  headline's" (:func:`negotiation.study.sobol.sobol_sensitivity`, ``scipy.stats.sobol_indices``;
   full size n = 512, i.e. 7,168 evaluations; smoke n = 16) with bootstrap intervals;
 * a tornado of P(truce), each value from its 5% to its 95% quantile, the others as in the file;
 * verdict flips: for each declared value, the smallest decrease and increase (within its
@@ -44,25 +44,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from negotiation.config import default_config_path, read_config
-from negotiation.plots import save_figure
-from negotiation.sensitivity import (
-    headline,
-    key_path_label,
-    sobol_sensitivity,
-    tornado_data,
-    truce_probability,
-    verdict_flips,
-    verdict_share,
-    verdicts,
-)
-from negotiation.sensitivity_plots import (
+from negotiation.io.config import default_config_path, read_config
+from negotiation.model.outcomes import OUTCOMES
+from negotiation.study.design import sweep_design
+from negotiation.study.one_at_a_time import key_path_label, tornado_data, verdict_flips
+from negotiation.study.sobol import sobol_sensitivity
+from negotiation.study.sweep import CheckpointConflict, run_sweep
+from negotiation.study.uncertainty import headline, truce_probability, verdict_share, verdicts
+from negotiation.viz.figures import save_figure
+from negotiation.viz.phase_map import plot_phase_map
+from negotiation.viz.sensitivity_figures import (
     plot_sobol_indices,
     plot_tornado,
     plot_truce_probability,
 )
-from negotiation.sweep import CheckpointConflict, run_sweep, sweep_design
-from negotiation.sweep_plots import plot_phase_map
 
 NAME = "madrid_robustness"
 SEED = 20250914
@@ -182,7 +177,7 @@ def findings(title, size, head, table, normal, boot, share, paths, sobol, verdic
              timings) -> str:
     """The measured figures in words (nothing here is typed in by hand)."""
     names = verdicts(table)
-    verdict_counts = {o: int((names == o).sum()) for o in ("truce", "deadlock", "escalation")}
+    verdict_counts = {o: int((names == o).sum()) for o in OUTCOMES}
     lines = [f"# Robustness of the Madrid verdict ({size} size)", "",
              f"Scenario: {title}. Headline as in the file: **{head.verdict}**, moves played "
              f"`{head.equilibrium_path}`, P(truce) = {head.p_truce:.3f}.", "",

@@ -27,8 +27,9 @@ How the question maps onto the model (``negotiation/scenarios/madrid_2025.toml``
   contains the ``restricted`` level, so no payoff depends on it. The experiment checks this
   (``summary.json``: ``restricted_rare_earths_is_inert``) instead of sweeping it.
 
-Each map is a grid sweep run with :func:`negotiation.sweep.run_sweep` (checkpointed, resumed
-if rerun), with the other values as in the file. Writes to ``OUT`` (default
+Each map is a grid sweep run with :func:`negotiation.study.sweep.run_sweep` (checkpointed, resumed
+if rerun), with the other values as in the file; the inert candidate is checked with
+:func:`negotiation.sweep`. Writes to ``OUT`` (default
 ``results/experiments/tariff_rollback_vs_rare_earths``): ``sweep_<map>/`` (the sweep tables,
 ``sweep.csv`` and ``sweep.parquet``), ``shares.csv`` (share of grid points by verdict and by
 equilibrium path), ``listing_threshold_<map>.csv`` (for each value of the leverage parameter,
@@ -49,13 +50,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from negotiation.batch import solve_points
-from negotiation.config import default_config_path, read_config
-from negotiation.plots import save_figure
-from negotiation.sensitivity import headline, key_path_label, verdicts
-from negotiation.sensitivity_plots import plot_path_map
-from negotiation.sweep import CheckpointConflict, base_config, run_sweep, sweep_design
-from negotiation.sweep_plots import plot_phase_map
+import negotiation as ng
+from negotiation.io.config import default_config_path, read_config
+from negotiation.io.key_paths import value_at
+from negotiation.model.outcomes import OUTCOMES
+from negotiation.study.design import sweep_design
+from negotiation.study.one_at_a_time import key_path_label
+from negotiation.study.sweep import CheckpointConflict, run_sweep
+from negotiation.study.uncertainty import headline, verdicts
+from negotiation.viz.figures import save_figure
+from negotiation.viz.phase_map import plot_phase_map
+from negotiation.viz.sensitivity_figures import plot_path_map
 
 NAME = "tariff_rollback_vs_rare_earths"
 ROLLBACK = "sides.us.utilities.tariffs[3]"
@@ -122,13 +127,13 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
     out = Path(out_dir)
     path = default_config_path()
     config = read_config(path)
-    title = config["scenario"]["title"]
-    base = base_config(config)
+    scenario = ng.load(path)
+    title = scenario.title
     head = headline(config, source=path.name)
     n = POINTS[size]
 
     # the candidate that is not swept: the US utility of restricted rare earths
-    probe = solve_points(base, {RESTRICTED: np.array([0.0, 0.3, 0.6, 1.0])}, source=path.name)
+    probe = ng.sweep(scenario, {RESTRICTED: [0.0, 0.3, 0.6, 1.0]})
     columns = ["equilibrium_path", "p_truce", "p_deadlock", "p_escalation", "payoff_us", "payoff_china"]
     inert = bool((probe[columns].nunique() == 1).all())
 
@@ -140,12 +145,13 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
         table = result.table
         rows.extend(shares(table, name))
         for stem, fig in ((f"outcome_{name}", plot_phase_map(table, x, y, scenario=title)),
-                          (f"paths_{name}", plot_path_map(table, x, y, scenario=title, moves=list(base["moves"])))):
+                          (f"paths_{name}", plot_path_map(table, x, y, scenario=title,
+                                                          moves=[m.name for m in scenario.moves]))):
             ax = fig.axes[0]
             ax.set_title(ax.get_title().replace(": ", "\n", 1))
             ax.set_xlabel(key_path_label(x) + "\n(lower = costlier rollback for the US)", fontsize=8.5)
             ax.set_ylabel(key_path_label(y) + Y_NOTES[name], fontsize=8.5)
-            here = (base_value(base, x), base_value(base, y))
+            here = (value_at(config, x), value_at(config, y))
             ax.plot(*here, marker="*", color="black", ms=11, ls="none")
             ax.annotate("as in the file", here, xytext=(6, 6), textcoords="offset points", fontsize=8)
             save_figure(fig, out / "figures", stem)
@@ -153,7 +159,7 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
         v = verdicts(table)
         maps[name] = {
             "x": x, "y": y, "points": len(table), "invalid": int((v == "").sum()),
-            "verdict_shares": {o: float((v == o).mean()) for o in ("truce", "deadlock", "escalation")},
+            "verdict_shares": {o: float((v == o).mean()) for o in OUTCOMES},
             "p_truce_range": [float(table["p_truce"].min()), float(table["p_truce"].max())],
             "paths": sorted(set(table["equilibrium_path"])),
         }
@@ -172,17 +178,6 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
         print(f"{name}: {m['points']} points; verdicts {shares_text}; paths {', '.join(m['paths'])}")
     print(f"restricted rare earths inert: {inert}\nResults in {out}/")
     return out
-
-
-def base_value(config: dict, key_path: str) -> float:
-    """The value at a key path of the file (``name[i]`` indexes a list)."""
-    node = config
-    for part in key_path.split("."):
-        name, _, index = part.partition("[")
-        node = node[name]
-        if index:
-            node = node[int(index.rstrip("]"))]
-    return float(node)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from negotiation.config import default_config_path
+from negotiation.io.config import default_config_path
 
 # A one-issue toy. Row side "a" and column side "b" split one issue; each side either
 # concedes or holds. Before any move:

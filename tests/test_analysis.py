@@ -6,10 +6,9 @@ import pytest
 from numpy.testing import assert_allclose
 
 from negotiation.analysis import analyze
-from negotiation.config import load_scenario, scenario_from_dict
-from negotiation.equilibrium import max_regret
-from negotiation.games import Decision, StageGame
-from negotiation.scenario import game_tree
+from negotiation.io.config import load_scenario, scenario_from_dict
+from negotiation.model.compile import stage_payoffs
+from negotiation.solvers.records import max_regret
 
 
 def test_toy_threat_buys_leverage(toy_config):
@@ -30,7 +29,7 @@ def test_toy_threat_buys_leverage(toy_config):
     assert lv.talks_gain == pytest.approx(0.83 - 0.4 + 0.05)
     assert lv.truce_probability_change == pytest.approx(0.8)
     assert analysis.actual.status == "ok"
-    assert len(analysis.actual.equilibria) == 1
+    assert analysis.actual.count == 1 and len(analysis.actual.classes) == 1
 
 
 def test_too_costly_threat_is_not_made(toy_config):
@@ -52,45 +51,57 @@ def test_move_cost_shifts_leverage_one_for_one():
     assert after.talks_gain == pytest.approx(before.talks_gain, abs=1e-9)
 
 
-def _stages(node, path=()):
-    if isinstance(node, StageGame):
-        yield path, node
-    elif isinstance(node, Decision):
-        for action, child in zip(node.actions, node.children, strict=True):
-            yield from _stages(child, path + ((node.label, action),))
-
-
 def test_every_madrid_equilibrium_passes_the_regret_check():
+    # Oracles: max_regret on the stage payoffs built from the formula (stage_payoffs), and a
+    # direct check that no mover gains by switching at any leverage decision.
     scenario = load_scenario()
-    analysis = analyze(scenario)
-    stages = dict(_stages(game_tree(scenario)))
+    analysis = analyze(scenario, all_equilibria=True)
     tol = scenario.solver.tolerance
-    assert analysis.actual.equilibria
-    for result in (analysis.actual, analysis.counterfactual):
-        for spe in (*result.equilibria, result.headline):
+    names = [m.name for m in scenario.moves]
+    for result, moves in ((analysis.actual, names), (analysis.counterfactual, [])):
+        listed = result.equilibria()
+        assert len(listed) == result.count  # the count is the number of equilibria listed
+        assert sum(c.count for c in result.classes) == result.count
+        for spe in (*listed, result.headline):
             assert sum(spe.resolution_probabilities) == pytest.approx(1.0)
             assert spe.max_regret <= tol
+            stage_value = {}
             for play in spe.stages:
-                stage = stages.get(play.path) or game_tree(scenario.without_moves())
+                played = [label for label, action in play.path if action == "play"]
+                A, B, _ = stage_payoffs(scenario if moves else scenario.without_moves(), played)
                 e = play.equilibrium
-                assert max_regret(stage.A, stage.B, e.row, e.column) <= tol
-            # Subgame perfection at the leverage nodes: no mover gains by switching.
-            _check_no_profitable_switch(spe, scenario, tol)
+                assert max_regret(A[0], B[0], e.row, e.column) <= tol
+                stage_value[play.path] = (e.row @ A[0] @ e.column, e.row @ B[0] @ e.column)
+            if moves:
+                _check_no_profitable_switch(spe, scenario, stage_value, tol)
 
 
-def _check_no_profitable_switch(spe, scenario, tol):
-    stage_value = {play.path: play.equilibrium.payoffs for play in spe.stages}
+def _check_no_profitable_switch(spe, scenario, stage_value, tol):
     plan = dict(spe.decisions)
+    sides = scenario.side_names
 
-    def value(node, path):
-        if isinstance(node, StageGame):
+    def value(depth, path):
+        if depth == len(scenario.moves):
             return stage_value[path]
+        move = scenario.moves[depth]
+        player = sides.index(move.maker)
+        values = {a: value(depth + 1, path + ((move.name, a),)) for a in ("refrain", "play")}
+        best = max(v[player] for v in values.values())
         chosen = plan[path]
-        values = {a: value(c, path + ((node.label, a),)) for a, c in zip(node.actions, node.children, strict=True)}
-        best = max(v[node.player] for v in values.values())
-        assert values[chosen][node.player] >= best - tol
+        assert values[chosen][player] >= best - tol
         return values[chosen]
 
-    root = game_tree(scenario) if scenario.moves else None
-    if root is not None and spe.decisions:
-        assert_allclose(value(root, ()), spe.payoffs, atol=1e-12)
+    assert_allclose(value(0, ()), spe.payoffs, atol=1e-12)
+
+
+def test_outcome_classes_summarise_the_madrid_equilibria():
+    # The 27 subgame-perfect equilibria of Madrid fall into distinct on-path outcomes; every
+    # listed equilibrium belongs to exactly one class with the same path and payoffs.
+    analysis = analyze(load_scenario(), all_equilibria=True)
+    result = analysis.actual
+    keys = {}
+    for spe in result.equilibria():
+        key = (spe.path, tuple(round(v, 12) for v in spe.payoffs))
+        keys[key] = keys.get(key, 0) + 1
+    classes = {(c.path, tuple(round(v, 12) for v in c.payoffs)): c.count for c in result.classes}
+    assert classes == keys

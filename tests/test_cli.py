@@ -11,7 +11,7 @@ import pytest
 
 REQUIRED_FIELDS = {
     "scenario", "equilibrium_path", "outcome_probabilities", "payoffs", "leverage",
-    "counterfactual", "equilibria", "selection_rule",
+    "counterfactual", "equilibrium_count", "equilibrium_classes", "selection_rule",
 }
 
 
@@ -40,7 +40,9 @@ def test_run_writes_summary_and_figures(madrid_run):
     assert set(summary["leverage"]) == {"entity_listing", "anti_dumping_probe"}
     assert set(summary["equilibrium_path"]) <= {"entity_listing", "anti_dumping_probe"}
     assert summary["counterfactual"]["equilibrium_path"] == []
-    assert summary["equilibria"], "every subgame-perfect equilibrium is listed"
+    # the equilibria are summarised: their exact number and each distinct outcome's count
+    assert summary["equilibrium_count"] == sum(c["count"] for c in summary["equilibrium_classes"]) > 0
+    assert "equilibria" not in summary
     figures = sorted(p.name for p in (out / "figures").iterdir())
     assert len([f for f in figures if f.endswith(".png")]) >= 3
     assert len([f for f in figures if f.endswith(".pdf")]) >= 3
@@ -52,6 +54,13 @@ def test_json_flag_prints_the_summary(tmp_path):
     proc = negotiation("run", "--out", str(tmp_path), "--json", "--no-figures")
     assert proc.returncode == 0, proc.stderr
     assert REQUIRED_FIELDS <= set(json.loads(proc.stdout))
+
+
+def test_all_equilibria_are_listed_on_request(tmp_path):
+    proc = negotiation("run", "--out", str(tmp_path), "--json", "--no-figures", "--all-equilibria")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert len(summary["equilibria"]) == summary["equilibrium_count"]
 
 
 def test_default_output_folder_is_results_scenario(tmp_path):

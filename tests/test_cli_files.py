@@ -1,8 +1,10 @@
-"""The ``solve`` and ``export`` subcommands (negotiation.cli_files), run in-process.
+"""The ``solve`` and ``export`` subcommands (negotiation.cli.files), run in-process.
 
 Oracles: pygambit's ``enummixed_solve`` on the same .nfg file (every extreme equilibrium,
 exact), the textbook .efg games of tests/data/efg (derivations in their comments), the
-scenario's own backward induction, and pygambit reading what ``export`` writes.
+scenario's own backward induction, and pygambit reading what ``export`` writes. The frozen
+outputs of tests/golden/solve (``negotiation solve FILE --json [--exact]`` before the
+single-model refactor) pin the equilibrium sets users saw.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from negotiation import cli_files
-from negotiation.analysis import solve_tree
-from negotiation.config import load_scenario
-from negotiation.extensive import scenario_to_efg
-from negotiation.formats.gambit import read_efg, read_nfg
-from negotiation.scenario import stage_game
+from negotiation.cli import files as cli_files
+from negotiation.io.config import load_scenario
+from negotiation.io.efg_tree import scenario_to_efg
+from negotiation.io.gambit import read_efg, read_nfg
+from negotiation.model.compile import scenario_tree, stage_payoffs
+from negotiation.solvers.backward_induction import backward_induction
+from negotiation.solvers.equilibrium_sets import subgame_perfect_result
 
 try:  # GPL oracle: a dev extra, never imported by the package
     import pygambit
@@ -32,6 +35,7 @@ except ImportError:  # pragma: no cover
 needs_gambit = pytest.mark.skipif(pygambit is None, reason="pygambit (dev extra) not installed")
 
 DATA = Path(__file__).parent / "data"
+GOLDEN = Path(__file__).parent / "golden" / "solve"
 EFG = DATA / "efg"
 NFG_FILES = [EFG / "coordination_3x3.nfg", *sorted((DATA / "gambit").glob("*.nfg"))]
 
@@ -240,23 +244,91 @@ def test_directory_exits_2(capsys, tmp_path):
 # --------------------------------------------------------------------------- scenarios
 
 
+def scenario_equilibria(scenario):
+    """The scenario's subgame-perfect equilibria, by backward induction on its own tree."""
+    induction = backward_induction(
+        scenario_tree(scenario), tol=scenario.solver.tolerance, detail="summary"
+    )
+    return subgame_perfect_result(induction)
+
+
 def test_solve_scenario_gives_its_subgame_perfect_equilibria(capsys, madrid_path):
     data = solve_json(capsys, madrid_path)
     scenario = load_scenario(madrid_path)
-    expected = solve_tree(scenario)
+    expected = scenario_equilibria(scenario)
     assert data["format"] == "efg" and data["status"] == expected.status
     assert all(eq["subgame_perfect"] for eq in data["equilibria"])
-    assert len(data["equilibria"]) == len(expected.equilibria)
+    assert len(data["equilibria"]) == expected.count
     assert {tuple(np.round(eq["payoffs"], 9)) for eq in data["equilibria"]} == {
-        tuple(np.round(eq.payoffs, 9)) for eq in expected.equilibria
+        tuple(np.round(eq.payoffs, 9)) for eq in expected.equilibria()
     }
     assert [len(p) for p in data["infosets"]] == [
         len(p) for p in scenario_to_efg(scenario).infosets()
     ]
     assert "subgame-perfect" in data["notes"][0]
     code, text, _ = negotiation(capsys, "solve", "madrid_2025")  # a packaged scenario's name
-    n = len(expected.equilibria)
+    n = expected.count
     assert code == 0 and f"{n} equilibria ({n} subgame perfect)" in text
+
+
+def test_solve_a_bargaining_scenario_on_its_own_tree(capsys, tmp_path):
+    # bargaining talks have no Gambit file: the scenario's tree is solved directly
+    data = solve_json(capsys, "madrid_2025_bargaining")
+    expected = scenario_equilibria(load_scenario("madrid_2025_bargaining"))
+    assert data["status"] == expected.status and len(data["equilibria"]) == expected.count
+    assert {tuple(np.round(eq["payoffs"], 9)) for eq in data["equilibria"]} == {
+        tuple(np.round(eq.payoffs, 9)) for eq in expected.equilibria()
+    }
+    assert "bargaining" in data["notes"][0]
+    out = tmp_path / "x.efg"
+    code, _, err = negotiation(capsys, "export", "madrid_2025_bargaining", "--out", out)
+    assert code == 2 and "bargaining problem" in err and not out.exists()
+
+
+# --------------------------------------------------------------------------- golden outputs
+
+
+def golden_argv(path: Path) -> list[str]:
+    """The command line of a golden output (file paths relative to the repository)."""
+    source = json.loads(path.read_text(encoding="utf-8"))["source"]
+    in_repository = Path(__file__).parents[1] / source
+    source = str(in_repository) if in_repository.exists() else source
+    return [source, "--exact"] if path.name.endswith(".exact.json") else [source]
+
+
+def flat_strategies(entry: dict) -> np.ndarray:
+    return np.array([p for player in entry["strategies"] for probs in player for p in
+                     (probs if isinstance(probs, list) else [probs])], dtype=float)
+
+
+def same_equilibrium(ours: dict, theirs: dict) -> bool:
+    first, second = flat_strategies(ours), flat_strategies(theirs)
+    return (
+        first.shape == second.shape
+        and np.allclose(first, second, atol=1e-9)
+        and np.allclose(ours["payoffs"], theirs["payoffs"], atol=1e-9)
+        and ours.get("subgame_perfect") == theirs.get("subgame_perfect")
+        and ours.get("exact") == theirs.get("exact")
+    )
+
+
+@pytest.mark.parametrize("path", sorted(GOLDEN.glob("*.json")), ids=lambda p: p.name)
+def test_solve_matches_the_golden_output(capsys, path):
+    """Same fields, status and information sets, and the same equilibria as a set (order may
+    differ; notes may differ: the nashpy cross-check is opt-in now)."""
+    golden = json.loads(path.read_text(encoding="utf-8"))
+    data = solve_json(capsys, *golden_argv(path))
+    assert set(data) == set(golden)
+    assert data["status"] == golden["status"]
+    assert data.get("infosets") == golden.get("infosets")
+    assert data.get("strategy_labels") == golden.get("strategy_labels")
+    assert [set(eq) for eq in data["equilibria"]] == [set(eq) for eq in golden["equilibria"]]
+    unmatched = list(golden["equilibria"])
+    for eq in data["equilibria"]:
+        match = next((k for k, other in enumerate(unmatched) if same_equilibrium(eq, other)), None)
+        assert match is not None, eq
+        unmatched.pop(match)
+    assert not unmatched
 
 
 # --------------------------------------------------------------------------- export
@@ -321,13 +393,13 @@ def test_export_nfg_needs_a_scenario_without_moves(capsys, tmp_path, toy_config)
     # (hold, concede) (1, 0), (hold, hold) deadlock (0.4, 0.3)
     np.testing.assert_array_equal(game.A, [[0.5, 0.0], [1.0, 0.4]])
     np.testing.assert_array_equal(game.B, [[0.5, 1.0], [0.0, 0.3]])
-    stage = stage_game(load_scenario(talks_only), [])
-    np.testing.assert_array_equal(game.A, stage.A)
+    A, B, _ = stage_payoffs(load_scenario(talks_only), [])
+    np.testing.assert_array_equal(game.A, A[0])
     assert game.strategies == (("concede", "hold"), ("concede", "hold"))
     assert game.players == ("a", "b")
     if pygambit is not None:
-        A, B = pygambit.read_nfg(io.StringIO(out.read_text(encoding="utf-8"))).to_arrays()
-        assert [[float(v) for v in row] for row in B] == stage.B.tolist()
+        _, gambit_b = pygambit.read_nfg(io.StringIO(out.read_text(encoding="utf-8"))).to_arrays()
+        assert [[float(v) for v in row] for row in gambit_b] == B[0].tolist()
 
 
 def test_export_refuses_names_gambit_cannot_read(capsys, tmp_path, toy_config):

@@ -1,18 +1,23 @@
-"""`negotiation sweep` end to end: table and phase map, kill and resume, Dask, bad input."""
+"""`negotiation sweep` end to end: table and phase map, kill and resume, Dask, bad input,
+a bargaining scenario, and what the command imports."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from negotiation import cli
-from negotiation.cli_sweep import parse_param
+from negotiation.cli.sweep import parse_param
 
 US = "sides.us.outcomes.deadlock"
 CHINA = "sides.china.outcomes.deadlock"
@@ -22,8 +27,10 @@ MADRID_SWEEP = ("sweep", "--param", f"{US}=0.3:0.95:4", "--param", f"{CHINA}=0.3
 
 
 def negotiation(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "negotiation.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
+    # as the `negotiation` console script runs it
+    script = "import sys; from negotiation.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +67,13 @@ def test_killed_halfway_and_resumed_gives_the_same_table(madrid, tmp_path, capsy
     # kill lands halfway however fast the solver is.
     script = (
         "import sys, time\n"
-        "import negotiation.sweep as sweep\n"
+        "import negotiation.study.points as points\n"
         "from negotiation.cli import main\n"
-        "fast = sweep.solve_points\n"
+        "fast = points.solve_points\n"
         "def slow(*args, **kwargs):\n"
         "    time.sleep(0.25)\n"
         "    return fast(*args, **kwargs)\n"
-        "sweep.solve_points = slow\n"
+        "points.solve_points = slow\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
     running = subprocess.Popen([sys.executable, "-c", script, *MADRID_SWEEP, "--out", str(out)],
@@ -224,11 +231,70 @@ def test_sweep_is_listed_in_the_help():
 
 
 def test_an_interrupted_sweep_exits_130_with_a_resume_hint(tmp_path, monkeypatch, capsys):
-    import negotiation.sweep
+    import negotiation.study.sweep
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(negotiation.sweep, "run_sweep", interrupted)
+    monkeypatch.setattr(negotiation.study.sweep, "run_sweep", interrupted)
     assert cli.main(["sweep", "--param", f"{US}=0.3:0.9:2", "--out", str(tmp_path / "x")]) == 130
     assert "run the same command with --resume" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- a bargaining scenario
+
+
+COST, HARM = "moves.entity_listing.cost", "moves.entity_listing.harm"
+
+
+def _run_json(*sets: str, out: Path) -> dict:
+    """`negotiation run madrid_2025_bargaining --set ... --json`, in this process."""
+    buffer = io.StringIO()
+    args = ["run", "madrid_2025_bargaining", *(a for s in sets for a in ("--set", s)), "--json", "--no-figures",
+            "--out", str(out)]
+    with contextlib.redirect_stdout(buffer):
+        assert cli.main(args) == 0
+    return json.loads(buffer.getvalue())
+
+
+def test_a_bargaining_scenario_sweeps_and_each_row_is_the_single_run(tmp_path, capsys):
+    # Before the refactor every chunk of this sweep failed (the fast path had no bargaining).
+    out = tmp_path / "bargaining"
+    code = cli.main(["sweep", "madrid_2025_bargaining", "--param", f"{COST}=0.005:0.015:4",
+                     "--param", f"{HARM}=0.015:0.045:4", "--out", str(out), "--no-figures", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    table = pd.read_parquet(out / "sweep.parquet")
+    assert len(table) == 16 and (table["status"] == "ok").all()
+    for point in table.to_dict("records"):
+        cost, harm = float(point[COST]), float(point[HARM])
+        single = _run_json(f"{COST}={cost!r}", f"{HARM}={harm!r}", out=tmp_path / "run")
+        assert point["equilibrium_path"] == ("+".join(single["equilibrium_path"]) or "none")
+        expected = [single["outcome_probabilities"][o] for o in ("truce", "deadlock", "escalation")]
+        np.testing.assert_allclose([point["p_truce"], point["p_deadlock"], point["p_escalation"]], expected,
+                                   atol=1e-12)
+        np.testing.assert_allclose([point["payoff_us"], point["payoff_china"]],
+                                   [single["payoffs"]["us"], single["payoffs"]["china"]], atol=1e-12)
+        assert point["status"] == single["status"]
+    # the US does not list anywhere on this grid, so the listing's cost and harm change nothing
+    assert set(table["equilibrium_path"]) == {"anti_dumping_probe"}
+
+
+# ---------------------------------------------------------------- start-up
+
+
+def test_help_and_the_start_of_a_grid_sweep_do_not_import_scipy_stats(tmp_path):
+    # `import scipy.stats` takes seconds: neither --help nor a grid sweep needs it.
+    script = (
+        "import sys\n"
+        "from negotiation.cli import main\n"
+        "try:\n"
+        "    main(['sweep', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('scipy.stats' in sys.modules, 'pandas' in sys.modules)\n"
+        f"main(['sweep', '--param', '{US}=0.3:0.9:2', '--out', {str(tmp_path)!r}, '--no-figures', '--quiet'])\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-2:] == ["False False", "False"]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pytest
 
-from negotiation.config import (
+from negotiation.io.config import (
     ConfigError,
     load_scenario,
-    numeric_key_paths,
     read_config,
     scenario_from_dict,
-    with_overrides,
+    scenario_points,
 )
+from negotiation.io.key_paths import numeric_key_paths, with_overrides
 
 
 def problems(config: dict) -> list[str]:
@@ -158,14 +159,46 @@ def test_missing_file(tmp_path):
 
 
 def test_overrides_replace_values_by_key_path(toy_config):
-    data = with_overrides(toy_config, {"moves.threat.cost": 0.2})
-    assert data["moves"]["threat"]["cost"] == 0.2
+    data, problems = with_overrides(toy_config, {"moves.threat.cost": 0.2})
+    assert data["moves"]["threat"]["cost"] == 0.2 and not problems
     assert toy_config["moves"]["threat"]["cost"] == 0.05
+    assert scenario_from_dict(toy_config, overrides={"moves.threat.cost": 0.2}).move("threat").cost == 0.2
 
 
 def test_override_of_unknown_key_path_suggests(toy_config):
     with pytest.raises(ConfigError, match=r"moves.threat.cots = 0.2: expected an existing key path; did you mean 'moves.threat.cost'\?"):
-        with_overrides(toy_config, {"moves.threat.cots": 0.2}, source="toy.toml")
+        scenario_from_dict(toy_config, source="toy.toml", overrides={"moves.threat.cots": 0.2})
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_numbers_are_refused_naming_the_key_path(toy_config, bad):
+    toy_config["sides"]["a"]["outcomes"]["deadlock"] = bad
+    assert problems(toy_config) == [f"toy.toml: sides.a.outcomes.deadlock = {bad!r}: expected a finite number"]
+
+
+def test_setting_a_weight_rescales_the_others(toy_config):
+    # Two issues with weights 0.5 / 0.5: setting one to 0.8 leaves 0.2 for the other (the
+    # same rule as a sweep, so a sweep row equals a run with --set).
+    config = _two_issue_toy()
+    scenario = scenario_from_dict(config, overrides={"sides.a.weights.split": 0.8})
+    assert scenario.sides[0].weights == pytest.approx({"split": 0.8, "extra": 0.2})
+
+
+def test_many_points_are_validated_like_single_runs(toy_config):
+    # Each point's error text is the single run's, from one validation of arrays.
+    costs = np.array([0.1, -0.2, 0.0, -1.0])
+    q = np.array([0.1, 0.5, 1.5, -0.1])
+    points = scenario_points(toy_config, {"moves.threat.cost": costs, "talks.breakdown_probability": q}, source="toy.toml")
+    for i in range(4):
+        try:
+            scenario_from_dict(toy_config, source="toy.toml",
+                               overrides={"moves.threat.cost": float(costs[i]), "talks.breakdown_probability": float(q[i])})
+            expected = ""
+        except ConfigError as error:
+            expected = str(error)
+        assert points.errors[i] == expected
+        assert points.valid[i] == (expected == "")
+    assert points.scenario.batch_size == int(points.valid.sum())
 
 
 def test_numeric_key_paths_lists_sweepable_values(toy_config):

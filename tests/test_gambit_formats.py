@@ -1,4 +1,4 @@
-"""Tests of negotiation.formats.gambit: Gambit's .nfg and .efg files.
+"""Tests of negotiation.io.gambit: Gambit's .nfg and .efg files.
 
 Oracles: hand-derived payoffs for the fixture games in tests/data/gambit (derivations in
 comments), and pygambit 17.0.0b2 (GPL, test-time only) reading the same text.
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from negotiation.formats.gambit import (
+from negotiation.io.gambit import (
     EfgInfoset,
     EfgNode,
     ExtensiveFormGame,

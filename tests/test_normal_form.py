@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy.optimize import linprog
 
-from negotiation.equilibrium import REGRET_TOLERANCE, NashResult, max_regret
 from negotiation.solvers.normal_form import (
     NORMAL_FORM_METHODS,
     cross_check_nashpy,
@@ -28,6 +27,7 @@ from negotiation.solvers.normal_form import (
     lemke_howson_all_labels,
     nash_equilibria,
 )
+from negotiation.solvers.records import REGRET_TOLERANCE, NashResult, max_regret
 from tests.strategies_games import float_games, generic_games, integer_games
 
 gbt = pytest.importorskip("pygambit")
@@ -599,7 +599,9 @@ def test_bad_options() -> None:
 
 def test_size_limit_reports_incomplete(monkeypatch) -> None:
     import negotiation.solvers.normal_form as nf
+    import negotiation.solvers.polytope as polytope
 
+    monkeypatch.setattr(polytope, "_MAX_BASES", 3)
     monkeypatch.setattr(nf, "_MAX_BASES", 3)
     A = np.eye(3) * [3, 2, 1]
     res = nash_equilibria(A, A.T)

@@ -15,8 +15,7 @@ from numpy.testing import assert_allclose
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from negotiation.equilibrium import max_regret
-from negotiation.solvers import qre as qre_module
+from negotiation.solvers import qre_homotopy as qre_module
 from negotiation.solvers.qre import (
     QREBranch,
     QREPoint,
@@ -25,6 +24,7 @@ from negotiation.solvers.qre import (
     payoff_scale,
     trace_principal_branch,
 )
+from negotiation.solvers.records import max_regret
 from tests.strategies_games import generic_games
 
 PROPERTY = settings(
@@ -343,8 +343,8 @@ def test_limits_match_gambit_on_madrid_stage_games():
     gbt = pytest.importorskip("pygambit")
     from itertools import combinations
 
-    from negotiation.config import load_scenario
-    from negotiation.scenario import stage_game
+    from negotiation.io.config import load_scenario
+    from negotiation.model.compile import stage_payoffs
     from negotiation.solvers.normal_form import nash_equilibria
 
     rng = np.random.default_rng(2025)
@@ -357,16 +357,40 @@ def test_limits_match_gambit_on_madrid_stage_games():
                 "moves.entity_listing.cost": float(rng.uniform(0.0, 0.1)),
             }
         )
-        moves = list(scenario.moves)
+        moves = [m.name for m in scenario.moves]
         for k in range(len(moves) + 1):
             for played in combinations(moves, k):
-                stage = stage_game(scenario, list(played))
-                if len(nash_equilibria(stage.A, stage.B).equilibria) < 2:
+                A, B, _ = stage_payoffs(scenario, list(played))
+                A, B = A[0], B[0]
+                if len(nash_equilibria(A, B).equilibria) < 2:
                     continue  # nothing to select
-                game = gbt.StrategicGame.from_arrays(stage.A, stage.B)
+                game = gbt.StrategicGame.from_arrays(A, B)
                 gx, gy = gambit_profile(game, gbt.nash.logit_solve(game).equilibrium)
-                branch = trace_principal_branch(stage.A, stage.B)
+                branch = trace_principal_branch(A, B)
                 assert branch.converged, branch.notes
                 assert np.abs(branch.limit[0] - gx).sum() + np.abs(branch.limit[1] - gy).sum() < 2e-3
                 compared += 1
     assert compared >= 20
+
+
+# --------------------------------------------------------------------------- one implementation
+
+
+def test_a_batch_traces_each_game_as_if_alone():
+    # One tracer, batch-first: a game's limit does not depend on what else is in the batch,
+    # and the one-game view is the same computation (bit for bit).
+    from negotiation.solvers.qre import principal_branch_limits
+
+    rng = np.random.default_rng(7)
+    A = rng.integers(-5, 6, size=(40, 3, 3)).astype(float) + rng.random((40, 3, 3))
+    B = rng.integers(-5, 6, size=(40, 3, 3)).astype(float) + rng.random((40, 3, 3))
+    together = principal_branch_limits(A, B)
+    shuffled = rng.permutation(40)
+    other_order = principal_branch_limits(A[shuffled], B[shuffled], pool_size=7)
+    np.testing.assert_array_equal(other_order.row, together.row[shuffled])
+    np.testing.assert_array_equal(other_order.column, together.column[shuffled])
+    for g in range(0, 40, 5):
+        branch = trace_principal_branch(A[g], B[g])
+        np.testing.assert_array_equal(branch.limit[0], together.row[g])
+        np.testing.assert_array_equal(branch.limit[1], together.column[g])
+        assert branch.converged == together.converged[g]

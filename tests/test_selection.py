@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from negotiation.equilibrium import make_equilibrium
 from negotiation.solvers.qre import trace_principal_branch
+from negotiation.solvers.records import make_equilibrium
 from negotiation.solvers.selection import (
     SELECTION_RULES,
     Selection,

@@ -13,31 +13,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from negotiation.config import default_config_path, read_config
-from negotiation.sensitivity import (
+from negotiation.io.config import default_config_path, read_config
+from negotiation.study.one_at_a_time import key_path_label, tornado_data, verdict_flips
+from negotiation.study.points import solve_points
+from negotiation.study.sobol import sobol_analysis, sobol_sensitivity
+from negotiation.study.uncertainty import (
     declared_uncertainty,
     headline,
-    key_path_label,
-    sobol_analysis,
-    sobol_sensitivity,
-    tornado_data,
     truce_probability,
-    verdict_flips,
     verdict_share,
     verdicts,
-)
-from negotiation.sensitivity_plots import (
-    path_map_data,
-    plot_path_map,
-    plot_sobol_indices,
-    plot_tornado,
-    plot_truce_probability,
-    sobol_bars_data,
-    truce_histogram_data,
 )
 from tests.conftest import TOY
 
@@ -217,38 +205,33 @@ def test_sobol_of_a_constant_output_is_zero():
     assert (r.first_order == 0).all() and (r.total_order == 0).all() and r.variance[0] == 0
 
 
-def test_an_interrupted_sobol_analysis_resumes_from_its_checkpoints(madrid, tmp_path, monkeypatch):
-    import negotiation.sensitivity as sensitivity
-
+def test_an_interrupted_sobol_analysis_resumes_from_its_checkpoints(madrid, tmp_path):
     keys = list(declared_uncertainty(madrid))[:3]
     options = dict(outputs=("p_truce",), samples=16, seed=3, key_paths=keys, bootstrap=False)
     plain = sobol_sensitivity(madrid, **options)  # 16 * (3 + 2) = 80 points
-    solve = sensitivity.solve_points
     calls: list[int] = []
 
     def failing(base, overrides, **kwargs):
         if len(calls) == 3:
             raise KeyboardInterrupt  # Ctrl-C during the fourth chunk
         calls.append(len(next(iter(overrides.values()))))
-        return solve(base, overrides, **kwargs)
+        return solve_points(base, overrides, **kwargs)
 
-    monkeypatch.setattr(sensitivity, "solve_points", failing)
     with pytest.raises(KeyboardInterrupt):
-        sobol_sensitivity(madrid, **options, checkpoint_dir=tmp_path, chunk_size=8)
+        sobol_sensitivity(madrid, **options, checkpoint_dir=tmp_path, chunk_size=8, solver=failing)
     assert len(list(tmp_path.glob("*.parquet"))) == 3  # the chunks finished before the interruption
 
     def counting(base, overrides, **kwargs):
         calls.append(len(next(iter(overrides.values()))))
-        return solve(base, overrides, **kwargs)
+        return solve_points(base, overrides, **kwargs)
 
     calls.clear()
-    monkeypatch.setattr(sensitivity, "solve_points", counting)
-    resumed = sobol_sensitivity(madrid, **options, checkpoint_dir=tmp_path, chunk_size=8)
+    resumed = sobol_sensitivity(madrid, **options, checkpoint_dir=tmp_path, chunk_size=8, solver=counting)
     assert sum(calls) == 80 - 3 * 8  # nothing finished is solved again
     assert np.array_equal(resumed.first_order, plain.first_order)
     assert np.array_equal(resumed.total_order, plain.total_order)
     calls.clear()
-    again = sobol_sensitivity(madrid, **options, checkpoint_dir=tmp_path, chunk_size=8)
+    again = sobol_sensitivity(madrid, **options, checkpoint_dir=tmp_path, chunk_size=8, solver=counting)
     assert calls == [] and np.array_equal(again.total_order, plain.total_order)
 
 
@@ -300,6 +283,10 @@ def test_tornado_defaults_to_the_declared_quantiles(toy_config):
 
 
 def test_plot_tornado(toy_config):
+    from matplotlib.figure import Figure
+
+    from negotiation.viz.sensitivity_figures import plot_tornado
+
     t = tornado_data(toy_config, [B_SHIFT, COST], low_high={B_SHIFT: (-0.5, -0.2), COST: (0.0, 0.1)})
     fig = plot_tornado(t)
     ax = fig.axes[0]
@@ -413,29 +400,27 @@ def _fake_solver(slivers):
     return solve
 
 
-def test_verdict_flips_measure_slivers_and_use_every_point_seen(monkeypatch, toy_config):
+def test_verdict_flips_measure_slivers_and_use_every_point_seen(toy_config):
     # Synthetic oracle (the search only sees labels): deadlock in [0.55, 0.56) and, beyond the
     # path change at 0.7, in [0.7, 0.7005). A scan of 4 points a side (0.55, 0.7, 0.85, 1.0
     # upwards) hits the first sliver at 0.55 exactly; the second is narrower than the scan step
     # and only found because the refinement of the path change at 0.7 lands inside it.
-    import negotiation.sensitivity as sensitivity
-
     key = "sides.a.outcomes.deadlock"
-    monkeypatch.setattr(sensitivity, "solve_points", _fake_solver([(0.55, 0.56)]))
-    (flip,) = verdict_flips(toy_config, [key], search={key: (0.0, 1.0)}, grid_points=4, tolerance=TOL).flips
+    (flip,) = verdict_flips(toy_config, [key], search={key: (0.0, 1.0)}, grid_points=4, tolerance=TOL,
+                            solver=_fake_solver([(0.55, 0.56)])).flips
     assert flip.up_value == pytest.approx(0.55, abs=TOL) and flip.up_value >= 0.55 - 1e-12
     assert flip.up_until == pytest.approx(0.56, abs=TOL) and flip.up_width == pytest.approx(0.01, abs=2 * TOL)
     assert flip.path_up_value == pytest.approx(0.7, abs=TOL) and flip.path_up_to == "late"
     assert flip.down_value is None and flip.down_width is None
 
-    monkeypatch.setattr(sensitivity, "solve_points", _fake_solver([(0.7, 0.7005)]))
-    (flip,) = verdict_flips(toy_config, [key], search={key: (0.0, 1.0)}, grid_points=4, tolerance=TOL).flips
+    (flip,) = verdict_flips(toy_config, [key], search={key: (0.0, 1.0)}, grid_points=4, tolerance=TOL,
+                            solver=_fake_solver([(0.7, 0.7005)])).flips
     assert flip.up_value == pytest.approx(0.7, abs=TOL) and flip.up_verdict == "deadlock" and flip.up_path == "late"
     assert flip.up_until == pytest.approx(0.7005, abs=TOL)
 
     # without a return the flipped region runs to the end of the searched range
-    monkeypatch.setattr(sensitivity, "solve_points", _fake_solver([(0.55, 2.0)]))
-    (flip,) = verdict_flips(toy_config, [key], search={key: (0.0, 1.0)}, grid_points=4, tolerance=TOL).flips
+    (flip,) = verdict_flips(toy_config, [key], search={key: (0.0, 1.0)}, grid_points=4, tolerance=TOL,
+                            solver=_fake_solver([(0.55, 2.0)])).flips
     assert flip.up_until is None and flip.up_width == pytest.approx(0.45, abs=TOL)
 
 
@@ -443,6 +428,8 @@ def test_verdict_flips_measure_slivers_and_use_every_point_seen(monkeypatch, toy
 
 
 def test_plot_sobol_indices_and_its_data():
+    from negotiation.viz.sensitivity_figures import plot_sobol_indices, sobol_bars_data
+
     r = sobol_analysis(_linear, _UNIFORM, outputs=["y"], samples=256, seed=0, n_resamples=50, scenario="Lin")
     data = sobol_bars_data(r)
     assert data.key_paths == ("x3", "x2", "x1")  # largest total first
@@ -453,6 +440,8 @@ def test_plot_sobol_indices_and_its_data():
 
 
 def test_truce_histogram_and_figure():
+    from negotiation.viz.sensitivity_figures import plot_truce_probability, truce_histogram_data
+
     t = table([0.0, 0.85, 0.9, 0.86, np.nan], status=["ok", "ok", "ok", "ok", "invalid"])
     data = truce_histogram_data(t, bins=10)
     # bins of width 0.1, closed on the left: 0.0 in the first, 0.85 and 0.86 in [0.8, 0.9), 0.9 in the last
@@ -464,6 +453,8 @@ def test_truce_histogram_and_figure():
 
 
 def test_path_map_of_a_grid_and_of_scattered_points():
+    from negotiation.viz.sensitivity_figures import path_map_data, plot_path_map
+
     grid = pd.DataFrame({"a": [0.0, 0.0, 1.0, 1.0], "b": [0.0, 1.0, 0.0, 1.0],
                          "equilibrium_path": ["x+y", "none", "x", ""]})
     d = path_map_data(grid, "a", "b")

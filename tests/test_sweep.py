@@ -1,10 +1,13 @@
-"""Sweeps: designs and their validation, checkpoints and resume, executors, phase maps."""
+"""Sweeps: designs and their validation, checkpoints and resume, executors, streamed tables,
+phase maps."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
+import subprocess
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -15,35 +18,29 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matplotlib.figure import Figure
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from negotiation.batch import solve_points
-from negotiation.config import ConfigError
-from negotiation.sweep import (
-    CHUNKS,
+import negotiation.study.sweep as sweep_module
+from negotiation.io.config import ConfigError
+from negotiation.study.design import (
     DESIGNS,
+    default_chunk_size,
+    design_points,
+    sweep_design,
+    unit_points,
+)
+from negotiation.study.points import solve_points
+from negotiation.study.sweep import (
+    CHUNKS,
     CheckpointConflict,
     MissingDependency,
     SweepIncomplete,
     chunk_bounds,
     chunk_path,
-    default_chunk_size,
-    design_points,
     read_manifest,
     read_sweep,
     run_sweep,
-    sweep_design,
-    unit_points,
-)
-from negotiation.sweep_plots import (
-    MIXED_CODE,
-    NO_DATA_CODE,
-    headline_codes,
-    phase_map_data,
-    plot_phase_map,
-    save_phase_map,
 )
 from tests.conftest import TOY
 
@@ -180,7 +177,8 @@ def test_command_line_overrides_the_file_setting_by_setting():
 def test_chunks_cover_the_points_and_their_default_size_depends_on_the_points_only():
     assert chunk_bounds(7, 3) == ((0, 3), (3, 6), (6, 7))
     assert chunk_bounds(0, 3) == ()
-    assert [default_chunk_size(n) for n in (1, 32, 33, 2048, 10**6)] == [1, 1, 2, 64, 64]
+    # about 8 chunks, each of 4096 to 16384 points: ceil(32769 / 8) = 4097, ceil(10^5 / 8) = 12500
+    assert [default_chunk_size(n) for n in (1, 32, 32768, 32769, 10**5, 10**6)] == [4096, 4096, 4096, 4097, 12500, 16384]
 
 
 SWEEP_TOML = f'''
@@ -461,6 +459,52 @@ def test_progress_bar_on_request(tmp_path, capsys):
     assert "12/12" in capsys.readouterr().err
 
 
+# ---------------------------------------------------------------- the streamed table
+
+
+def test_the_table_is_streamed_from_the_chunks_in_row_groups(reference, tmp_path, monkeypatch):
+    # Row groups of at least 5 rows over chunks of 2: chunks gathered into groups of 6 and 6 rows.
+    table, csv = reference
+    monkeypatch.setattr(sweep_module, "ROW_GROUP", 5)
+    config, design = sweep_of_toy()
+    result = run_sweep(config, design, tmp_path, source="toy.toml")
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(tmp_path / "sweep.parquet").metadata.num_row_groups == 2
+    chunks = pd.concat([pd.read_parquet(chunk_path(tmp_path, i)) for i in range(design.n_chunks)],
+                       ignore_index=True)
+    pd.testing.assert_frame_equal(result.table, chunks)
+    pd.testing.assert_frame_equal(result.table, table)
+    assert (tmp_path / "sweep.csv").read_bytes() == csv == chunks.to_csv(index=False).encode()
+    pd.testing.assert_frame_equal(result.read(["point", "p_truce"]), table[["point", "p_truce"]])
+
+
+def test_the_result_holds_no_table(tmp_path):
+    config, design = sweep_of_toy()
+    result = run_sweep(config, design, tmp_path)
+    assert "table" not in {f.name for f in dataclasses.fields(result)}
+    (tmp_path / "sweep.parquet").unlink()
+    with pytest.raises(FileNotFoundError):
+        result.table  # noqa: B018 - read when asked for, from the file
+
+
+def test_a_grid_sweep_does_not_import_scipy_stats(tmp_path):
+    # scipy.stats takes seconds to import: only a sampled design that needs it loads it.
+    script = (
+        "import sys\n"
+        "from negotiation.study.design import sweep_design\n"
+        "from negotiation.study.sweep import run_sweep\n"
+        "from tests.conftest import TOY\n"
+        f"config = dict(TOY, sweep={{'parameters': {{'{COST}': {{'low': 0.0, 'high': 0.1, 'points': 3}}}}}})\n"
+        f"run_sweep(config, sweep_design(config), {str(tmp_path)!r})\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
 # ---------------------------------------------------------------- executors
 
 
@@ -510,9 +554,9 @@ def test_without_dask_the_scheduler_option_says_what_to_install(tmp_path, monkey
 
 
 def test_designs_constant_matches_the_cli():
-    from negotiation import cli_sweep, sweep
+    from negotiation.cli import sweep as cli_sweep
 
-    assert cli_sweep.DESIGNS == DESIGNS and cli_sweep.SWEEP_TABLES == sweep.SWEEP_TABLES
+    assert cli_sweep.DESIGNS == DESIGNS
 
 
 # ---------------------------------------------------------------- phase maps
@@ -524,6 +568,8 @@ def synthetic(rows):
 
 
 def test_phase_map_of_a_grid_exactly():
+    from negotiation.viz.phase_map import phase_map_data
+
     table = synthetic([
         # x = 0                     x = 1                     x = 2
         (0, 0, 0.9, 0.1, 0.0), (1, 0, 0.6, 0.4, 0.0), (2, 0, 0.2, 0.7, 0.1),
@@ -545,6 +591,8 @@ def test_phase_map_of_a_grid_exactly():
 
 
 def test_phase_map_averages_over_other_parameters_and_bins_scattered_points():
+    from negotiation.viz.phase_map import phase_map_data
+
     # Two points per cell (a third parameter): means (0.9+0.3)/2 = 0.6 truce; (0.2+0.6)/2 deadlock.
     table = synthetic([
         (0, 0, 0.9, 0.1, 0.0), (0, 0, 0.3, 0.7, 0.0), (1, 0, 0.2, 0.8, 0.0), (1, 0, 0.6, 0.4, 0.0),
@@ -566,12 +614,16 @@ def test_phase_map_averages_over_other_parameters_and_bins_scattered_points():
 
 
 def test_headline_codes_threshold_and_ties():
+    from negotiation.viz.phase_map import MIXED_CODE, NO_DATA_CODE, headline_codes
+
     p = np.array([[0.5, 0.5, 0.34, 0.49999999999], [0.5, 0.3, 0.33, 0.3], [0.0, 0.2, 0.33, 0.2]])
     assert headline_codes(p).tolist() == [MIXED_CODE, 0, MIXED_CODE, 0]
     assert headline_codes(np.full((3, 1), np.nan)).tolist() == [NO_DATA_CODE]
 
 
 def test_phase_map_needs_two_distinct_swept_columns():
+    from negotiation.viz.phase_map import phase_map_data
+
     table = synthetic([(0, 0, 1, 0, 0), (0, 1, 1, 0, 0)])
     with pytest.raises(ValueError, match="at least two values"):
         phase_map_data(table, "a.x", "b.y")
@@ -580,6 +632,10 @@ def test_phase_map_needs_two_distinct_swept_columns():
 
 
 def test_plot_phase_map_labels_and_boundaries(tmp_path):
+    from matplotlib.figure import Figure
+
+    from negotiation.viz.phase_map import plot_phase_map, save_phase_map
+
     xs, ys = np.meshgrid(np.linspace(0, 1, 6), np.linspace(0, 1, 5), indexing="ij")
     truce = np.clip(1.2 - xs.ravel() - ys.ravel(), 0, 1)
     table = pd.DataFrame({"moves.m.cost": xs.ravel(), "sides.us.outcomes.deadlock": ys.ravel(),
@@ -612,6 +668,8 @@ def test_chunks_partition_the_points_in_order(n, size):
 @settings(max_examples=100, deadline=None)
 @given(raw=st.lists(st.floats(0, 1), min_size=3, max_size=3), threshold=st.floats(0, 1))
 def test_a_headline_outcome_is_the_unique_largest_probability_above_the_threshold(raw, threshold):
+    from negotiation.viz.phase_map import MIXED_CODE, headline_codes
+
     p = np.array(raw) / (sum(raw) or 1.0)
     code = int(headline_codes(p[:, None], threshold)[0])
     if code == MIXED_CODE:

@@ -12,8 +12,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from negotiation.analysis import analyze
-from negotiation.config import ConfigError, load_scenario, scenario_from_dict
-from negotiation.plots import bargaining_sensitivity_data, utility_plane_data
+from negotiation.io.config import ConfigError, load_scenario, scenario_from_dict
+from negotiation.viz.figures import bargaining_sensitivity_data, utility_plane_data
 
 GRID = [round(i / 20, 10) for i in range(21)]
 

@@ -1,11 +1,11 @@
-r"""Equilibrium selection: which of several Nash equilibria to predict.
+r"""Equilibrium selection: which of several Nash equilibria to predict, for stacks of games.
 
-Given a bimatrix game :math:`(A, B)` (row player first, payoffs indexed
-``[row action, column action]``) and a list of its Nash equilibria
-:math:`(x^k, y^k)`, each rule returns a :class:`Selection`: the index of the chosen
-equilibrium, the rule, a one-sentence reason and whether a stated fallback (rather
-than the rule's own criterion) decided. Write :math:`u^k = (x^{k\top} A y^k,
-x^{k\top} B y^k)` for the expected payoffs of equilibrium :math:`k`.
+Given bimatrix games :math:`(A, B)` (row player first, payoffs indexed
+``[row action, column action]``) and lists of their Nash equilibria :math:`(x^k, y^k)`,
+each rule picks one equilibrium per game. Write :math:`u^k = (x^{k\top} A y^k,
+x^{k\top} B y^k)` for the expected payoffs of equilibrium :math:`k`. The rules are
+implemented once, over stacks (:func:`select_equilibria`); :func:`select_equilibrium` and
+the per-rule functions are the one-game views, which also say why.
 
 Rules
 -----
@@ -24,37 +24,36 @@ Rules
 
     *Generalisation* (this package's, documented, not Harsanyi-Selten's tracing
     procedure): only pure equilibria are compared. Two pure equilibria
-    :math:`(i, j)` and :math:`(k, l)` with :math:`i \ne k`, :math:`j \ne l` are
-    compared by the formula above in the 2x2 subgame on rows :math:`\{i, k\}` and
-    columns :math:`\{j, l\}`,
+    :math:`(i, j)` and :math:`(k, l)` with :math:`i \ne k`, :math:`j \ne l` are compared
+    by the formula above in the 2x2 subgame on rows :math:`\{i, k\}` and columns
+    :math:`\{j, l\}`,
 
     .. math:: (a_{ij} - a_{kj})(b_{ij} - b_{il}) \quad\text{vs}\quad (a_{kl} - a_{il})(b_{kl} - b_{kj});
 
     pure equilibria sharing a row or a column are not comparable (treated as a tie).
     The selected equilibrium strictly risk-dominates every other pure equilibrium
-    pairwise; a unique pure equilibrium is selected outright. Mixed equilibria are
-    not candidates. *Fallback* when no pure equilibrium risk-dominates all others
-    (ties, cycles, no pure equilibrium): the ``logit_qre`` rule.
+    pairwise; a unique pure equilibrium is selected outright. Mixed equilibria are not
+    candidates. *Fallback* when no pure equilibrium risk-dominates all others (ties,
+    cycles, no pure equilibrium): the ``logit_qre`` rule.
 ``utilitarian``
-    The highest payoff sum :math:`u^k_1 + u^k_2`; ties to the lowest index (flagged
-    as a fallback).
+    The highest payoff sum :math:`u^k_1 + u^k_2`; ties to the lowest index (flagged as a
+    fallback).
 ``logit_qre``
-    The equilibrium nearest, in L1 distance :math:`\|x^k - x^*\|_1 + \|y^k - y^*\|_1`,
-    to the limit :math:`(x^*, y^*)` of the principal branch of the logit quantal
-    response equilibrium (McKelvey and Palfrey 1995; see
-    :mod:`negotiation.solvers.qre`); ties to the lowest index (flagged as a fallback).
+    The equilibrium nearest, in L1 distance :math:`\|x^k - x^*\|_1 + \|y^k - y^*\|_1`, to
+    the limit :math:`(x^*, y^*)` of the principal branch of the logit quantal response
+    equilibrium (McKelvey and Palfrey 1995; :mod:`negotiation.solvers.qre`); ties (within
+    ``1e-9``) to the lowest index (flagged as a fallback).
 
-Numerical ties are decided with the tolerance ``1e-9 * s`` (``1e-9 * s**2`` for
-Nash products), :math:`s` the larger of the two payoff ranges. Every profile passed
-in must be a Nash equilibrium up to ``1e-6 * s`` in max regret.
+Numerical ties are decided with the tolerance ``1e-9 * s`` (``1e-9 * s**2`` for Nash
+products), :math:`s` the larger of the two payoff ranges. A game with one equilibrium
+selects it outright under every rule.
 
 References
 ----------
-Harsanyi, J. C. and Selten, R. (1988). *A General Theory of Equilibrium Selection
-in Games*. MIT Press.
-
-McKelvey, R. D. and Palfrey, T. R. (1995). Quantal response equilibria for normal
-form games. *Games and Economic Behavior* 10, 6--38.
+Harsanyi, J. C. and Selten, R. (1988). *A General Theory of Equilibrium Selection in
+Games*. MIT Press.
+McKelvey, R. D. and Palfrey, T. R. (1995). Quantal response equilibria for normal form
+games. *Games and Economic Behavior* 10, 6--38.
 
 Examples
 --------
@@ -74,46 +73,49 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from negotiation.equilibrium import max_regret
-from negotiation.solvers.qre import QREBranch, _game, payoff_scale, trace_principal_branch
+from negotiation.solvers.qre import BranchLimits, QREBranch, _game, principal_branch_limits
+from negotiation.solvers.records import max_regret, payoff_scales
 
 __all__ = [
+    "SELECTION_RULES",
     "Selection",
+    "Selections",
+    "logit_qre_selection",
     "payoff_dominant",
     "risk_dominant",
-    "utilitarian",
-    "logit_qre_selection",
-    "SELECTION_RULES",
+    "select_equilibria",
     "select_equilibrium",
+    "utilitarian",
 ]
 
 #: Max regret (relative to the payoff scale) above which a profile is refused.
 NASH_TOLERANCE = 1e-6
 #: Relative tolerance for payoff comparisons.
 TIE_TOLERANCE = 1e-9
+#: A probability at least 1 minus this is a pure strategy.
+PURE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The equilibrium a selection rule picks, and why.
+    """The equilibrium a selection rule picks in one game, and why.
 
     Attributes
     ----------
     index : int
         Index into the equilibria passed in.
     rule : str
-        The rule's name (a key of :data:`SELECTION_RULES`).
     reason : str
         One sentence a policy reader understands.
     fallback : bool
-        True when the rule's primary criterion did not decide and a stated
-        fallback (or tie-break) did.
+        True when the rule's primary criterion did not decide and a stated fallback (or
+        tie-break) did.
     """
 
     index: int
@@ -122,58 +124,196 @@ class Selection:
     fallback: bool
 
 
-Profile = tuple[np.ndarray, np.ndarray]
+@dataclass(frozen=True, eq=False)
+class Selections:
+    """What a rule selects in each game of a stack, with the quantities it compared.
+
+    Attributes
+    ----------
+    rule : str
+    index : numpy.ndarray of int, shape (G,)
+    fallback : numpy.ndarray of bool, shape (G,)
+    payoffs : numpy.ndarray, shape (G, E, 2)
+        Expected payoffs of each equilibrium.
+    valid : numpy.ndarray of bool, shape (G, E)
+    detail : dict of str -> numpy.ndarray
+        Rule-specific arrays (dominance, Nash products, QRE distances) for the reasons.
+    limits : BranchLimits or None
+        The logit-QRE limits traced (games with several equilibria only), if any.
+    traced : numpy.ndarray of int
+        The games ``limits`` belong to.
+    """
+
+    rule: str
+    index: np.ndarray
+    fallback: np.ndarray
+    payoffs: np.ndarray
+    valid: np.ndarray
+    detail: dict
+    limits: BranchLimits | None = None
+    traced: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+
+    def reason(self, g: int) -> str:
+        """Why game ``g``'s equilibrium was selected, in one sentence."""
+        return _REASONS[self.rule](self, g)
 
 
-# --------------------------------------------------------------------------- inputs
+# --------------------------------------------------------------------------- the rules, batched
 
 
-def _profiles(A: np.ndarray, B: np.ndarray, equilibria: Sequence[Any]) -> list[Profile]:
-    """Validate the equilibria: (x, y) pairs or records with ``row`` and ``column``."""
-    if equilibria is None or len(equilibria) == 0:
-        raise ValueError("equilibria is empty: expected at least one (x, y) equilibrium")
-    m, n = A.shape
-    s = payoff_scale(A, B)
-    profiles = []
-    for k, eq in enumerate(equilibria):
-        if hasattr(eq, "row") and hasattr(eq, "column"):
-            x, y = eq.row, eq.column
+def _first(mask: np.ndarray) -> np.ndarray:
+    """Index of the first True along the last axis (0 if none)."""
+    return np.argmax(mask, axis=-1)
+
+
+def _equilibrium_payoffs(A: np.ndarray, B: np.ndarray, row: np.ndarray, column: np.ndarray) -> np.ndarray:
+    x, y = row[..., :, None], column[..., None, :]
+    return np.stack([(x * A[:, None] * y).sum(axis=(-1, -2)), (x * B[:, None] * y).sum(axis=(-1, -2))], axis=-1)
+
+
+def _payoff_dominant(A, B, row, column, valid, u, s) -> tuple[np.ndarray, np.ndarray, dict]:
+    tol = (TIE_TOLERANCE * s)[:, None, None]
+    E = valid.shape[1]
+    d = u[:, :, None, :] - u[:, None, :, :]  # d[g, k, o] = u_k - u_o
+    pair = valid[:, :, None] & valid[:, None, :] & ~np.eye(E, dtype=bool)
+    dom = (d >= -tol[..., None]).all(-1) & (d > tol[..., None]).any(-1) & pair
+    dominates_all = valid & (dom | ~pair).all(axis=2)
+    undominated = valid & ~dom.any(axis=1)
+    sums = u.sum(-1)
+    best = np.where(undominated, sums, -np.inf).max(axis=1, keepdims=True)
+    tied = undominated & (sums >= best - 2 * tol[:, :, 0])
+    has_dominant = dominates_all.any(axis=1)
+    index = np.where(has_dominant, _first(dominates_all), _first(tied))
+    return index, ~has_dominant, {"undominated": undominated, "tied": tied, "sums": sums}
+
+
+def _utilitarian(A, B, row, column, valid, u, s) -> tuple[np.ndarray, np.ndarray, dict]:
+    tol = TIE_TOLERANCE * s[:, None]
+    sums = np.where(valid, u.sum(-1), -np.inf)
+    tied = valid & (sums >= sums.max(axis=1, keepdims=True) - 2 * tol)
+    return _first(tied), tied.sum(axis=1) > 1, {"tied": tied, "sums": sums}
+
+
+def _risk_dominant(A, B, row, column, valid, u, s) -> tuple[np.ndarray, np.ndarray, dict]:
+    G, E, _ = row.shape
+    tol = (TIE_TOLERANCE * s * s)[:, None, None]
+    xi = np.argmax(row, axis=-1)
+    yj = np.argmax(column, axis=-1)
+    pure = (
+        valid
+        & (np.take_along_axis(row, xi[..., None], -1)[..., 0] >= 1 - PURE_TOLERANCE)
+        & (np.take_along_axis(column, yj[..., None], -1)[..., 0] >= 1 - PURE_TOLERANCE)
+    )
+    n_pure = pure.sum(axis=1)
+    g = np.arange(G)[:, None, None]
+    i, j = xi[:, :, None], yj[:, :, None]  # equilibrium e
+    k, c = xi[:, None, :], yj[:, None, :]  # equilibrium f
+    product_e = (A[g, i, j] - A[g, k, j]) * (B[g, i, j] - B[g, i, c])
+    product_f = (A[g, k, c] - A[g, i, c]) * (B[g, k, c] - B[g, k, j])
+    comparable = (i != k) & (j != c)
+    pair = pure[:, :, None] & pure[:, None, :] & ~np.eye(E, dtype=bool)
+    beats = comparable & (product_e > product_f + tol)
+    winner = pure & (beats | ~pair).all(axis=2)
+    decided = (n_pure == 1) | ((n_pure >= 2) & winner.any(axis=1))
+    index = np.where(n_pure == 1, _first(pure), _first(winner))
+    detail = {"pure": pure, "winner": winner, "decided": decided, "product_e": product_e,
+              "product_f": product_f, "comparable": comparable}
+    return index, ~decided, detail
+
+
+def _logit_qre(A, B, row, column, valid, limits_row, limits_column) -> tuple[np.ndarray, np.ndarray, dict]:
+    distances = np.abs(row - limits_row[:, None]).sum(-1) + np.abs(column - limits_column[:, None]).sum(-1)
+    distances = np.where(valid, distances, np.inf)
+    tied = valid & (distances <= distances.min(axis=1, keepdims=True) + 1e-9)
+    return _first(tied), tied.sum(axis=1) > 1, {"distances": distances, "tied": tied}
+
+
+def select_equilibria(
+    rule: str,
+    A: ArrayLike,
+    B: ArrayLike,
+    row: np.ndarray,
+    column: np.ndarray,
+    valid: np.ndarray,
+    *,
+    limits: BranchLimits | None = None,
+    **trace_options: Any,
+) -> Selections:
+    """Select one equilibrium in each game of a stack by the named rule (module docstring).
+
+    Parameters
+    ----------
+    rule : str
+        A name in :data:`SELECTION_RULES`.
+    A, B : array_like, shape (G, m, n)
+    row, column : numpy.ndarray, shapes (G, E, m) and (G, E, n)
+        Each game's equilibria (padded); ``valid`` (G, E) marks the real ones, at least
+        one per game.
+    limits : BranchLimits, optional
+        Logit-QRE limits already traced for these games (``logit_qre`` and the
+        ``risk_dominant`` fallback); traced here when needed otherwise.
+    **trace_options
+        Passed to :func:`negotiation.solvers.qre.principal_branch_limits`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.array([[[9., 0.], [8., 7.]]]); B = np.swapaxes(A, 1, 2)
+    >>> row = column = np.array([[[1., 0.], [0., 1.]]])
+    >>> chosen = select_equilibria("logit_qre", A, B, row, column, np.ones((1, 2), bool))
+    >>> chosen.index.tolist(), chosen.reason(0)
+    ([1], 'nearest to the limit of the logit QRE principal branch (L1 distance 0; the next nearest is at 4)')
+    """
+    if rule not in SELECTION_RULES:
+        raise ValueError(f"unknown selection rule {rule!r}; valid rules: {', '.join(SELECTION_RULES)}")
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    row = np.asarray(row, dtype=float)
+    column = np.asarray(column, dtype=float)
+    valid = np.asarray(valid, dtype=bool)
+    G = A.shape[0]
+    s = payoff_scales(A, B) if G else np.zeros(0)
+    u = _equilibrium_payoffs(A, B, row, column)
+    several = valid.sum(axis=1) > 1
+    index = np.zeros(G, dtype=int)
+    fallback = np.zeros(G, dtype=bool)
+    detail: dict = {}
+    traced = np.zeros(0, dtype=int)
+    if rule == "logit_qre" or rule == "risk_dominant":
+        if rule == "risk_dominant":
+            index, fallback, detail = _risk_dominant(A, B, row, column, valid, u, s)
+            need = np.flatnonzero(several & fallback)
         else:
-            try:
-                x, y = eq
-                if np.ndim(x) == 0 or np.ndim(y) == 0:  # a strategy vector, not a pair
-                    raise ValueError
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"equilibria[{k}]: expected a pair (x, y) of mixed strategies"
-                ) from None
-        x = np.asarray(x, dtype=float)
-        y = np.asarray(y, dtype=float)
-        if x.shape != (m,) or y.shape != (n,):
-            raise ValueError(
-                f"equilibria[{k}]: expected strategies of shapes ({m},) and ({n},) for a "
-                f"{m}x{n} game; got {x.shape} and {y.shape}"
-            )
-        for name, p in (("row", x), ("column", y)):
-            if not np.all(np.isfinite(p)) or np.any(p < -1e-9) or abs(p.sum() - 1) > 1e-6:
-                raise ValueError(
-                    f"equilibria[{k}]: the {name} strategy is not a probability vector: {p}"
-                )
-        regret = max_regret(A, B, x, y)
-        if regret > NASH_TOLERANCE * s:
-            raise ValueError(
-                f"equilibria[{k}] is not a Nash equilibrium of (A, B): max regret "
-                f"{regret:.3g} > {NASH_TOLERANCE:g} * payoff range {s:.4g}"
-            )
-        profiles.append((x, y))
-    return profiles
+            need = np.flatnonzero(several)
+        if limits is None and len(need):
+            limits = principal_branch_limits(A[need], B[need], **trace_options)
+            traced = need
+        elif limits is not None:
+            traced = np.arange(G)
+            if rule == "logit_qre":
+                need = traced
+        if len(need):
+            lr = np.full((G, A.shape[1]), np.nan)
+            lc = np.full((G, A.shape[2]), np.nan)
+            lr[traced], lc[traced] = limits.row, limits.column
+            q_index, q_fallback, q_detail = _logit_qre(A, B, row, column, valid, lr, lc)
+            index[need] = q_index[need]
+            if rule == "logit_qre":
+                fallback[need] = q_fallback[need]
+                detail = q_detail
+            else:
+                detail["qre"] = q_detail
+    else:
+        chooser = _payoff_dominant if rule == "payoff_dominant" else _utilitarian
+        index, fallback, detail = chooser(A, B, row, column, valid, u, s)
+    index = np.where(several, index, 0)
+    fallback = np.where(several, fallback, False)
+    if rule == "logit_qre" and "distances" not in detail:
+        detail = {"distances": np.zeros(valid.shape), "tied": valid.copy()}
+    return Selections(rule, index, fallback, u, valid, detail, limits, traced)
 
 
-def _inputs(A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any]):
-    A, B = _game(A, B)
-    profiles = _profiles(A, B, equilibria)
-    payoffs = np.array([(x @ A @ y, x @ B @ y) for x, y in profiles])
-    return A, B, profiles, payoffs, payoff_scale(A, B)
+# --------------------------------------------------------------------------- reasons
 
 
 def _fmt(value: float) -> str:
@@ -184,37 +324,221 @@ def _pair(u: np.ndarray) -> str:
     return f"({_fmt(u[0])}, {_fmt(u[1])})"
 
 
-def _ties(indices: list[int]) -> str:
+def _ties(indices: Sequence[int]) -> str:
     return ", ".join(str(i) for i in indices)
 
 
-# --------------------------------------------------------------------------- rules
+def _only(sel: Selections, g: int) -> str | None:
+    return "it is the only equilibrium" if sel.valid[g].sum() == 1 else None
+
+
+def _payoff_reason(sel: Selections, g: int) -> str:
+    if (only := _only(sel, g)) is not None:
+        return only
+    u = sel.payoffs[g][sel.valid[g]]
+    k = int(sel.index[g])
+    N = len(u)
+    if not sel.fallback[g]:
+        others = np.delete(u, k, axis=0).max(axis=0)
+        return (
+            f"payoff-dominates the {N - 1} other equilibri{'um' if N == 2 else 'a'}: its payoffs "
+            f"{_pair(u[k])} are at least as high for both sides as in any other equilibrium "
+            f"(at most {_pair(others)}) and higher for one"
+        )
+    tied = np.flatnonzero(sel.detail["tied"][g])
+    undominated = int(sel.detail["undominated"][g].sum())
+    sums = sel.detail["sums"][g]
+    note = f" (tied with equilibria {_ties(tied[1:])}; lowest index taken)" if len(tied) > 1 else ""
+    return (
+        f"no equilibrium payoff-dominates all others, so by the fallback it is the one with the "
+        f"highest payoff sum ({_fmt(sums[k])}, payoffs {_pair(u[k])}) among the {undominated} "
+        f"Pareto-undominated equilibria{note}"
+    )
+
+
+def _utilitarian_reason(sel: Selections, g: int) -> str:
+    if (only := _only(sel, g)) is not None:
+        return only
+    k = int(sel.index[g])
+    sums = sel.detail["sums"][g][sel.valid[g]]
+    tied = np.flatnonzero(sel.detail["tied"][g])
+    if len(tied) > 1:
+        return (
+            f"highest sum of expected payoffs ({_fmt(sums[k])}), tied with equilibri"
+            f"{'um' if len(tied) == 2 else 'a'} {_ties(tied[1:])}; the tie goes to the lowest index"
+        )
+    return (
+        f"highest sum of expected payoffs: {_fmt(sums[k])} (payoffs {_pair(sel.payoffs[g, k])}); the "
+        f"next best sum is {_fmt(np.delete(sums, k).max())}"
+    )
+
+
+def _qre_text(sel: Selections, g: int, detail: dict) -> str:
+    k = int(sel.index[g])
+    distances = detail["distances"][g][sel.valid[g]]
+    tied = np.flatnonzero(detail["tied"][g])
+    text = f"nearest to the limit of the logit QRE principal branch (L1 distance {distances[k]:.3g}"
+    if len(tied) > 1:
+        text += f", tied with equilibri{'um' if len(tied) == 2 else 'a'} {_ties(tied[1:])}; the tie goes to the lowest index)"
+    elif len(distances) > 1:
+        text += f"; the next nearest is at {np.delete(distances, k).min():.3g})"
+    else:
+        text += ")"
+    t = np.flatnonzero(sel.traced == g)
+    if sel.limits is not None and len(t):
+        j = int(t[0])
+        if sel.limits.bifurcation[j]:
+            text += (
+                "; the branch passes a bifurcation (the game is symmetric or otherwise non-generic) "
+                "and was followed straight through it"
+            )
+        if not sel.limits.converged[j]:
+            text += (
+                f"; the branch did not converge (max regret {sel.limits.max_regret[j]:.3g}), so the "
+                "limit is approximate"
+            )
+    return text
+
+
+def _logit_reason(sel: Selections, g: int) -> str:
+    if (only := _only(sel, g)) is not None and not (sel.traced == g).any():
+        return only
+    return _qre_text(sel, g, sel.detail)
+
+
+def _risk_reason(sel: Selections, g: int) -> str:
+    if (only := _only(sel, g)) is not None:
+        return only
+    d = sel.detail
+    pure = list(np.flatnonzero(d["pure"][g]))
+    mixed = int(sel.valid[g].sum()) - len(pure)
+    mixed_note = (
+        f"; the {mixed} mixed equilibri{'um is' if mixed == 1 else 'a are'} not compared" if mixed else ""
+    )
+    k = int(sel.index[g])
+    if len(pure) == 1:
+        return f"it is the only pure equilibrium (risk dominance compares pure equilibria only){mixed_note}"
+    pe, pf, comparable = d["product_e"][g], d["product_f"][g], d["comparable"][g]
+    if not sel.fallback[g]:
+        products = [(pe[k, o], pf[k, o]) for o in pure if o != k]
+        if len(pure) == 2:
+            ((a, b),) = products
+            text = f"risk-dominates the other pure equilibrium: Nash product of deviation losses {_fmt(a)} against {_fmt(b)}"
+        else:
+            listed = ", ".join(f"{_fmt(a)} vs {_fmt(b)}" for a, b in products)
+            text = (
+                f"risk-dominates each of the {len(pure) - 1} other pure equilibria in the 2x2 subgame "
+                f"they span (Nash products of deviation losses {listed})"
+            )
+        return text + mixed_note
+    if not pure:
+        why = "there is no pure equilibrium"
+    else:
+        pairs = [(e, f) for e, f in itertools.combinations(pure, 2)]
+        if any(not comparable[e, f] for e, f in pairs):
+            detail = "two pure equilibria share an action and cannot be compared"
+        elif len(pure) == 2:
+            e, f = pairs[0]
+            detail = f"the Nash products of deviation losses tie at {_fmt(pe[e, f])} and {_fmt(pf[e, f])}"
+        else:
+            detail = "the pairwise comparisons contain a cycle or a tie"
+        why = f"no pure equilibrium risk-dominates all others ({detail})"
+    return f"{why}, so by the fallback it is the equilibrium {_qre_text(sel, g, d['qre'])}"
+
+
+_REASONS: dict[str, Callable[[Selections, int], str]] = {
+    "payoff_dominant": _payoff_reason,
+    "risk_dominant": _risk_reason,
+    "utilitarian": _utilitarian_reason,
+    "logit_qre": _logit_reason,
+}
+
+
+# --------------------------------------------------------------------------- one game
+
+
+Profile = tuple[np.ndarray, np.ndarray]
+
+
+def _profiles(A: np.ndarray, B: np.ndarray, equilibria: Sequence[Any]) -> list[Profile]:
+    """Validate the equilibria: (x, y) pairs or records with ``row`` and ``column``."""
+    if equilibria is None or len(equilibria) == 0:
+        raise ValueError("equilibria is empty: expected at least one (x, y) equilibrium")
+    m, n = A.shape
+    s = float(payoff_scales(A[None], B[None])[0])
+    profiles = []
+    for k, eq in enumerate(equilibria):
+        if hasattr(eq, "row") and hasattr(eq, "column"):
+            x, y = eq.row, eq.column
+        else:
+            try:
+                x, y = eq
+                if np.ndim(x) == 0 or np.ndim(y) == 0:  # a strategy vector, not a pair
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise ValueError(f"equilibria[{k}]: expected a pair (x, y) of mixed strategies") from None
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if x.shape != (m,) or y.shape != (n,):
+            raise ValueError(
+                f"equilibria[{k}]: expected strategies of shapes ({m},) and ({n},) for a {m}x{n} game; "
+                f"got {x.shape} and {y.shape}"
+            )
+        for name, p in (("row", x), ("column", y)):
+            if not np.all(np.isfinite(p)) or np.any(p < -1e-9) or abs(p.sum() - 1) > 1e-6:
+                raise ValueError(f"equilibria[{k}]: the {name} strategy is not a probability vector: {p}")
+        regret = max_regret(A, B, x, y)
+        if regret > NASH_TOLERANCE * s:
+            raise ValueError(
+                f"equilibria[{k}] is not a Nash equilibrium of (A, B): max regret {regret:.3g} > "
+                f"{NASH_TOLERANCE:g} * payoff range {s:.4g}"
+            )
+        profiles.append((x, y))
+    return profiles
+
+
+def _one(rule: str, A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any], branch: QREBranch | None = None,
+         **trace_options: Any) -> Selection:
+    A, B = _game(A, B)
+    profiles = _profiles(A, B, equilibria)
+    limits = None
+    if branch is not None:
+        if trace_options:
+            raise ValueError("pass either a traced branch or options to trace one, not both")
+        x_star, y_star = branch.limit
+        if x_star.shape != (A.shape[0],) or y_star.shape != (A.shape[1],):
+            raise ValueError("branch does not belong to a game of this shape")
+        bifurcation = any("bifurcation" in note for note in branch.notes)
+        limits = BranchLimits(
+            row=x_star[None], column=y_star[None], max_regret=np.array([branch.limit_max_regret]),
+            converged=np.array([branch.converged]), polished=np.array([True]), distance=np.zeros(1),
+            bifurcation=np.array([bifurcation]), stop=np.zeros(1, dtype=int),
+            payoff_scale=np.array([branch.payoff_scale]),
+        )
+    row = np.array([[x for x, _ in profiles]])
+    column = np.array([[y for _, y in profiles]])
+    chosen = select_equilibria(rule, A[None], B[None], row, column, np.ones((1, len(profiles)), dtype=bool),
+                               limits=limits, **trace_options)
+    return Selection(int(chosen.index[0]), rule, chosen.reason(0), bool(chosen.fallback[0]))
 
 
 def payoff_dominant(A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any]) -> Selection:
-    r"""The equilibrium that payoff-dominates all others (Harsanyi and Selten 1988).
+    r"""The equilibrium that payoff-dominates all others (Harsanyi and Selten 1988, sec. 3.9).
 
-    :math:`k` payoff-dominates :math:`l` if both players get at least as much in
-    :math:`k` as in :math:`l` and one strictly more. Fallback when no equilibrium
-    payoff-dominates all others: the Pareto-undominated equilibrium with the highest
-    payoff sum, ties to the lowest index (``fallback=True``).
+    Fallback when none does: the Pareto-undominated equilibrium with the highest payoff sum,
+    ties to the lowest index (``fallback=True``).
 
     Parameters
     ----------
     A, B : array_like, shape (m, n)
-        Row and column player's payoffs.
     equilibria : sequence of (x, y)
-        Nash equilibria (pairs of mixed strategies, or records with ``row`` and
-        ``column`` such as :class:`~negotiation.equilibrium.MixedEquilibrium`).
+        Nash equilibria (pairs of mixed strategies, or records with ``row`` and ``column``
+        such as :class:`~negotiation.solvers.records.MixedEquilibrium`).
 
     Raises
     ------
     ValueError
         Empty list, bad shapes, or a profile that is not a Nash equilibrium.
-
-    References
-    ----------
-    Harsanyi and Selten (1988), sec. 3.9.
 
     Examples
     --------
@@ -229,89 +553,15 @@ def payoff_dominant(A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any]) -> Se
     >>> choice.index, choice.fallback
     (0, True)
     """
-    A, B, _, u, s = _inputs(A, B, equilibria)
-    rule = "payoff_dominant"
-    N = len(u)
-    if N == 1:
-        return Selection(0, rule, "it is the only equilibrium", False)
-    tol = TIE_TOLERANCE * s
-
-    def dominates(k: int, other: int) -> bool:
-        return bool(np.all(u[k] >= u[other] - tol) and np.any(u[k] > u[other] + tol))
-
-    for k in range(N):
-        if all(dominates(k, other) for other in range(N) if other != k):
-            others = np.delete(u, k, axis=0).max(axis=0)
-            return Selection(
-                k,
-                rule,
-                f"payoff-dominates the {N - 1} other equilibri{'um' if N == 2 else 'a'}: "
-                f"its payoffs {_pair(u[k])} are at least as high for both sides as in any "
-                f"other equilibrium (at most {_pair(others)}) and higher for one",
-                False,
-            )
-    undominated = [k for k in range(N) if not any(dominates(o, k) for o in range(N))]
-    sums = u.sum(axis=1)
-    best = max(sums[k] for k in undominated)
-    tied = [k for k in undominated if sums[k] >= best - 2 * tol]
-    k = tied[0]
-    tie_note = (
-        f" (tied with equilibria {_ties(tied[1:])}; lowest index taken)" if len(tied) > 1 else ""
-    )
-    return Selection(
-        k,
-        rule,
-        f"no equilibrium payoff-dominates all others, so by the fallback it is the one "
-        f"with the highest payoff sum ({_fmt(sums[k])}, payoffs {_pair(u[k])}) among the "
-        f"{len(undominated)} Pareto-undominated equilibria{tie_note}",
-        True,
-    )
+    return _one("payoff_dominant", A, B, equilibria)
 
 
-def _nash_products(
-    A: np.ndarray, B: np.ndarray, e: tuple[int, int], f: tuple[int, int]
-) -> tuple[float, float] | None:
-    """Nash products of deviation losses of pure equilibria e and f in the 2x2 subgame
-    they span, or None when they share a row or a column."""
-    (i, j), (k, c) = e, f
-    if i == k or j == c:
-        return None
-    product_e = (A[i, j] - A[k, j]) * (B[i, j] - B[i, c])
-    product_f = (A[k, c] - A[i, c]) * (B[k, c] - B[k, j])
-    return float(product_e), float(product_f)
-
-
-def _pure_cell(x: np.ndarray, y: np.ndarray) -> tuple[int, int] | None:
-    i, j = int(np.argmax(x)), int(np.argmax(y))
-    if x[i] >= 1 - 1e-9 and y[j] >= 1 - 1e-9:
-        return i, j
-    return None
-
-
-def risk_dominant(
-    A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any], **qre_options: Any
-) -> Selection:
+def risk_dominant(A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any], **qre_options: Any) -> Selection:
     r"""The pure equilibrium that risk-dominates all other pure equilibria pairwise.
 
-    Exact Harsanyi-Selten risk dominance for two strict pure equilibria of a 2x2
-    game; for larger games and more equilibria, the pairwise 2x2-subgame
-    generalisation described in the module docstring. Fallback when no pure
-    equilibrium risk-dominates all others (ties, cycles, no pure equilibrium): the
-    equilibrium nearest to the logit QRE limit (:func:`logit_qre_selection`,
-    ``fallback=True``).
-
-    Parameters
-    ----------
-    A, B : array_like, shape (m, n)
-        Row and column player's payoffs.
-    equilibria : sequence of (x, y)
-        Nash equilibria.
-    **qre_options
-        Passed to :func:`logit_qre_selection` if the fallback is used.
-
-    References
-    ----------
-    Harsanyi and Selten (1988), sec. 3.9 and 5.6.
+    Exact Harsanyi-Selten risk dominance for two strict pure equilibria of a 2x2 game; the
+    pairwise generalisation of the module docstring otherwise. Fallback: the equilibrium
+    nearest to the logit QRE limit (``fallback=True``); ``qre_options`` go to the tracer.
 
     Examples
     --------
@@ -322,82 +572,13 @@ def risk_dominant(
     >>> choice.index, choice.fallback
     (1, False)
     """
-    A, B, profiles, _, s = _inputs(A, B, equilibria)
-    rule = "risk_dominant"
-    N = len(profiles)
-    if N == 1:
-        return Selection(0, rule, "it is the only equilibrium", False)
-    cells = {k: c for k, (x, y) in enumerate(profiles) if (c := _pure_cell(x, y)) is not None}
-    pure = sorted(cells)
-    mixed = N - len(pure)
-    mixed_note = (
-        f"; the {mixed} mixed equilibri{'um is' if mixed == 1 else 'a are'} not compared"
-        if mixed
-        else ""
-    )
-    if len(pure) == 1:
-        return Selection(
-            pure[0],
-            rule,
-            f"it is the only pure equilibrium (risk dominance compares pure equilibria "
-            f"only){mixed_note}",
-            False,
-        )
-    tol = TIE_TOLERANCE * s * s
-    why = "there is no pure equilibrium"
-    if pure:
-        for k in pure:
-            products = []
-            for other in pure:
-                if other == k:
-                    continue
-                pair = _nash_products(A, B, cells[k], cells[other])
-                if pair is None or pair[0] <= pair[1] + tol:
-                    break
-                products.append(pair)
-            else:
-                if len(pure) == 2:
-                    ((pk, pl),) = products
-                    text = (
-                        "risk-dominates the other pure equilibrium: Nash product of "
-                        f"deviation losses {_fmt(pk)} against {_fmt(pl)}"
-                    )
-                else:
-                    listed = ", ".join(f"{_fmt(a)} vs {_fmt(b)}" for a, b in products)
-                    text = (
-                        f"risk-dominates each of the {len(pure) - 1} other pure equilibria "
-                        f"in the 2x2 subgame they span (Nash products of deviation losses "
-                        f"{listed})"
-                    )
-                return Selection(k, rule, text + mixed_note, False)
-        pairs = [
-            _nash_products(A, B, cells[k], cells[other])
-            for k, other in itertools.combinations(pure, 2)
-        ]
-        if any(pair is None for pair in pairs):
-            detail = "two pure equilibria share an action and cannot be compared"
-        elif len(pure) == 2:
-            detail = (
-                f"the Nash products of deviation losses tie at {_fmt(pairs[0][0])} "
-                f"and {_fmt(pairs[0][1])}"
-            )
-        else:
-            detail = "the pairwise comparisons contain a cycle or a tie"
-        why = f"no pure equilibrium risk-dominates all others ({detail})"
-    qre_choice = logit_qre_selection(A, B, profiles, **qre_options)
-    return Selection(
-        qre_choice.index,
-        rule,
-        f"{why}, so by the fallback it is the equilibrium {qre_choice.reason}",
-        True,
-    )
+    return _one("risk_dominant", A, B, equilibria, **qre_options)
 
 
 def utilitarian(A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any]) -> Selection:
     r"""The equilibrium with the highest sum of expected payoffs :math:`u_1 + u_2`.
 
-    Ties (within ``1e-9 * s``) go to the lowest index and are flagged
-    ``fallback=True``.
+    Ties (within ``1e-9 * s``) go to the lowest index and are flagged ``fallback=True``.
 
     Examples
     --------
@@ -407,64 +588,18 @@ def utilitarian(A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any]) -> Select
     >>> utilitarian(A, A.T, [(f, f), (e, e)]).reason
     'highest sum of expected payoffs: 18 (payoffs (9, 9)); the next best sum is 14'
     """
-    A, B, _, u, s = _inputs(A, B, equilibria)
-    rule = "utilitarian"
-    sums = u.sum(axis=1)
-    best = sums.max()
-    tied = [k for k in range(len(sums)) if sums[k] >= best - 2 * TIE_TOLERANCE * s]
-    k = tied[0]
-    if len(sums) == 1:
-        return Selection(0, rule, "it is the only equilibrium", False)
-    if len(tied) > 1:
-        return Selection(
-            k,
-            rule,
-            f"highest sum of expected payoffs ({_fmt(sums[k])}), tied with equilibri"
-            f"{'um' if len(tied) == 2 else 'a'} {_ties(tied[1:])}; the tie goes to the "
-            "lowest index",
-            True,
-        )
-    runner_up = np.delete(sums, k).max()
-    return Selection(
-        k,
-        rule,
-        f"highest sum of expected payoffs: {_fmt(sums[k])} (payoffs {_pair(u[k])}); the "
-        f"next best sum is {_fmt(runner_up)}",
-        False,
-    )
+    return _one("utilitarian", A, B, equilibria)
 
 
 def logit_qre_selection(
-    A: ArrayLike,
-    B: ArrayLike,
-    equilibria: Sequence[Any],
-    *,
-    branch: QREBranch | None = None,
-    **trace_options: Any,
+    A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any], *, branch: QREBranch | None = None, **trace_options: Any
 ) -> Selection:
     r"""The equilibrium nearest to the limit of the logit QRE principal branch.
 
-    The branch is traced by :func:`negotiation.solvers.qre.trace_principal_branch`
-    (or ``branch`` is used if given); the equilibrium with the smallest L1 distance
-    :math:`\|x - x^*\|_1 + \|y - y^*\|_1` to its limit is chosen, ties (within
-    ``1e-9``) to the lowest index (``fallback=True``). The reason states the distance,
-    and whether the branch failed to converge.
-
-    Parameters
-    ----------
-    A, B : array_like, shape (m, n)
-        Row and column player's payoffs.
-    equilibria : sequence of (x, y)
-        Nash equilibria.
-    branch : QREBranch, optional
-        A branch already traced for this game.
-    **trace_options
-        Passed to :func:`~negotiation.solvers.qre.trace_principal_branch`
-        (``lam_max``, ``tol``, ...).
-
-    References
-    ----------
-    McKelvey and Palfrey (1995); Turocy (2005).
+    The branch is traced by :func:`negotiation.solvers.qre.principal_branch_limits` (or
+    ``branch`` is used if given); ties (within ``1e-9``) go to the lowest index
+    (``fallback=True``). The reason states the distance, and whether the branch failed to
+    converge.
 
     Examples
     --------
@@ -475,64 +610,11 @@ def logit_qre_selection(
     >>> choice.index, choice.reason
     (1, 'nearest to the limit of the logit QRE principal branch (L1 distance 0; the next nearest is at 4)')
     """
-    A, B, profiles, _, _ = _inputs(A, B, equilibria)
-    rule = "logit_qre"
-    if branch is None:
-        branch = trace_principal_branch(A, B, **trace_options)
-    elif trace_options:
-        raise ValueError("pass either a traced branch or options to trace one, not both")
-    x_star, y_star = branch.limit
-    if x_star.shape != (A.shape[0],) or y_star.shape != (A.shape[1],):
-        raise ValueError("branch does not belong to a game of this shape")
-    distances = np.array([np.abs(x - x_star).sum() + np.abs(y - y_star).sum() for x, y in profiles])
-    nearest = distances.min()
-    tied = [k for k in range(len(distances)) if distances[k] <= nearest + 1e-9]
-    k = tied[0]
-    text = f"nearest to the limit of the logit QRE principal branch (L1 distance {nearest:.3g}"
-    if len(tied) > 1:
-        text += f", tied with equilibri{'um' if len(tied) == 2 else 'a'} {_ties(tied[1:])}; the tie goes to the lowest index)"
-    elif len(distances) > 1:
-        text += f"; the next nearest is at {np.delete(distances, k).min():.3g})"
-    else:
-        text += ")"
-    if any("bifurcation" in note for note in branch.notes):
-        text += (
-            "; the branch passes a bifurcation (the game is symmetric or otherwise "
-            "non-generic) and was followed straight through it"
-        )
-    if not branch.converged:
-        text += (
-            f"; the branch did not converge (max regret {branch.limit_max_regret:.3g}), "
-            "so the limit is approximate"
-        )
-    return Selection(k, rule, text, len(tied) > 1)
+    return _one("logit_qre", A, B, equilibria, branch=branch, **trace_options)
 
 
-#: Every selection rule by name.
-SELECTION_RULES: dict[str, Callable[..., Selection]] = {
-    "payoff_dominant": payoff_dominant,
-    "risk_dominant": risk_dominant,
-    "utilitarian": utilitarian,
-    "logit_qre": logit_qre_selection,
-}
-
-
-def select_equilibrium(
-    A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any], rule: str, **options: Any
-) -> Selection:
-    """Select one of ``equilibria`` by the named rule (a key of :data:`SELECTION_RULES`).
-
-    Parameters
-    ----------
-    A, B : array_like, shape (m, n)
-        Row and column player's payoffs.
-    equilibria : sequence of (x, y)
-        Nash equilibria, e.g. ``[(e.row, e.column) for e in result.equilibria]``.
-    rule : str
-        ``"payoff_dominant"``, ``"risk_dominant"``, ``"utilitarian"`` or ``"logit_qre"``.
-    **options
-        Passed to the rule (``logit_qre`` and ``risk_dominant`` accept the options of
-        :func:`~negotiation.solvers.qre.trace_principal_branch`).
+def select_equilibrium(A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any], rule: str, **options: Any) -> Selection:
+    """Select one of ``equilibria`` of one game by the named rule (see :data:`SELECTION_RULES`).
 
     Raises
     ------
@@ -552,9 +634,17 @@ def select_equilibrium(
     ValueError: unknown selection rule 'nash'; valid rules: payoff_dominant, risk_dominant, utilitarian, logit_qre
     """
     if rule not in SELECTION_RULES:
-        raise ValueError(
-            f"unknown selection rule {rule!r}; valid rules: {', '.join(SELECTION_RULES)}"
-        )
+        raise ValueError(f"unknown selection rule {rule!r}; valid rules: {', '.join(SELECTION_RULES)}")
     if equilibria is None or len(equilibria) == 0:
         raise ValueError("equilibria is empty: expected at least one (x, y) equilibrium")
-    return SELECTION_RULES[rule](A, B, equilibria, **options)
+    return _one(rule, A, B, equilibria, **options)
+
+
+#: Every selection rule by name: the one-game function (:func:`select_equilibria` takes
+#: the name for stacks).
+SELECTION_RULES: dict[str, Callable[..., Selection]] = {
+    "payoff_dominant": payoff_dominant,
+    "risk_dominant": risk_dominant,
+    "utilitarian": utilitarian,
+    "logit_qre": logit_qre_selection,
+}

@@ -1,0 +1,262 @@
+r"""The one pipeline everything calls: a scenario in, its equilibrium analysis out.
+
+For a scenario with leverage moves :math:`m_1, \dots, m_K` the analysis solves
+
+1. the actual game (leverage decisions, then the talks) by backward induction: the
+   subgame-perfect equilibria (their number, their distinct outcomes, and the headline one
+   under the scenario's selection rule);
+2. the counterfactual without pre-talk moves (the talks alone);
+3. for each move :math:`m`, the game with :math:`m` forced played and forced refrained (the
+   other moves still chosen in equilibrium). Its *leverage value* is the maker's headline
+   payoff with the move minus without it,
+
+   .. math:: \lambda_m = U_{\text{maker}}(m \text{ played}) - U_{\text{maker}}(m \text{ refrained}),
+
+   decomposed into the move's cost and its *talks gain* :math:`\lambda_m + c_m` (what the
+   move changes in the talks' outcome for its maker); with it comes the change in the
+   probability of truce.
+
+Everything is computed for a batch of points at once (:func:`solve_scenario`): a single
+scenario is a batch of one, and a sweep is the same computation on longer arrays. The
+forced games are the actual tree with the maker's other action removed at the move's
+decisions; their talks are the actual game's, solved once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from negotiation.model.compile import move_infosets, scenario_tree
+from negotiation.model.outcomes import resolution_dict
+from negotiation.model.scenario import MOVE_ACTIONS, Scenario
+from negotiation.solvers.backward_induction import Induction, backward_induction
+from negotiation.solvers.equilibrium_sets import (
+    SubgamePerfectEquilibrium,
+    SubgamePerfectResult,
+    subgame_perfect_result,
+)
+
+__all__ = [
+    "Analysis", "LeverageValue", "ScenarioSolution", "analyze", "headline_paths", "resolution_dict", "solve_scenario",
+]
+
+
+@dataclass(frozen=True)
+class LeverageValue:
+    """What one pre-talk move buys its maker (see the module docstring).
+
+    Attributes
+    ----------
+    move, maker : str
+    value : float
+        Maker's headline equilibrium payoff with the move played minus refrained.
+    cost : float
+        The move's cost to its maker.
+    talks_gain : float
+        ``value + cost``: the change the move brings about in the talks for its maker.
+    truce_probability_change : float
+        Probability of truce with the move minus without it.
+    payoffs_played, payoffs_refrained : tuple of float
+        Both sides' headline payoffs in the two games.
+    resolution_played, resolution_refrained : dict
+        Probabilities of truce, deadlock, escalation in the two games.
+    """
+
+    move: str
+    maker: str
+    value: float
+    cost: float
+    talks_gain: float
+    truce_probability_change: float
+    payoffs_played: tuple[float, float]
+    payoffs_refrained: tuple[float, float]
+    resolution_played: dict[str, float]
+    resolution_refrained: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ForcedGame:
+    """The headline of the game with one move forced: each point's payoffs (N, 2) and
+    outcome lottery (N, R) at the root."""
+
+    values: np.ndarray
+    lotteries: np.ndarray | None
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioSolution:
+    """A batch of points of one scenario solved: the actual game and the counterfactual
+    (batched inductions) and the headline of the forced games of each move."""
+
+    scenario: Scenario
+    actual: Induction
+    counterfactual: Induction | None
+    forced: dict[tuple[str, str], ForcedGame]
+
+
+def solve_scenario(
+    scenario: Scenario,
+    *,
+    detail: str = "summary",
+    counterfactual: bool = True,
+    leverage: bool = True,
+    trace_options: dict[str, Any] | None = None,
+) -> ScenarioSolution:
+    """Solve every point of a (batched) scenario: see the module docstring.
+
+    ``detail`` is passed to :func:`negotiation.solvers.backward_induction.backward_induction`
+    for the actual game and the counterfactual (``"values"`` is enough for the headline and
+    its status; ``"summary"`` adds counts and outcome classes).
+    """
+    settings = scenario.solver
+    options = dict(
+        selection_rule=settings.selection_rule, tol=settings.tolerance, max_classes=settings.max_equilibria,
+        trace_options=trace_options,
+    )
+    tree = scenario_tree(scenario)
+    actual = backward_induction(tree, detail=detail, **options)
+    other = None
+    if counterfactual:
+        other = backward_induction(scenario_tree(scenario.without_moves()), detail=detail, **options)
+    forced: dict[tuple[str, str], ForcedGame] = {}
+    if leverage:
+        for move in scenario.moves:
+            for action in MOVE_ACTIONS:
+                keep = (MOVE_ACTIONS.index(action),)
+                restrict = {s: keep for s in move_infosets(tree, move.name)}
+                game = backward_induction(tree, detail="headline", restrict=restrict, reuse=actual, **options)
+                forced[move.name, action] = ForcedGame(
+                    game.values[:, 0].copy(), None if game.lotteries is None else game.lotteries[:, 0].copy()
+                )
+    return ScenarioSolution(scenario, actual, other, forced)
+
+
+def headline_paths(induction: Induction) -> np.ndarray:
+    """The moves played on the headline path of each point of a solved scenario tree,
+    joined by ``"+"`` (``"none"`` if none), as an object array (N,)."""
+    tree, units = induction.tree, induction.units
+    N = induction.batch_size
+    rows = np.arange(N)
+    u = np.zeros(N, dtype=np.int64)
+    names: list[str] = []
+    played: list[np.ndarray] = []
+    from negotiation.solvers.subgames import DECISION
+
+    while True:
+        deciding = units.kind[u] == DECISION
+        if not deciding.any():
+            break
+        if not deciding.all():  # trees of scenarios decide at the same depth everywhere
+            raise ValueError("headline_paths expects every path to pass the same number of decisions")
+        action = induction.choice[rows, u]
+        label = tree.labels[int(u[0])]
+        names.append(label)
+        play = MOVE_ACTIONS.index("play")
+        played.append(action == play)
+        u = tree.child_list[tree.child_ptr[u] + action]
+    if not names:
+        return np.full(N, "none", dtype=object)
+    bits = np.stack(played, axis=1)
+    patterns, inverse = np.unique(bits, axis=0, return_inverse=True)
+    labels = np.array(["+".join(n for n, b in zip(names, p, strict=True) if b) or "none" for p in patterns], dtype=object)
+    return labels[inverse.reshape(-1)]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """The equilibrium analysis of a scenario: actual game, counterfactual, leverage."""
+
+    scenario: Scenario
+    actual: SubgamePerfectResult
+    counterfactual: SubgamePerfectResult
+    leverage: tuple[LeverageValue, ...]
+    all_equilibria: bool = False
+    verification: tuple[str, ...] = ()
+
+    @property
+    def headline(self) -> SubgamePerfectEquilibrium:
+        return self.actual.headline
+
+    def moves_played(self, equilibrium: SubgamePerfectEquilibrium | None = None) -> list[str]:
+        """Names of the leverage moves played on an equilibrium's path (headline by default)."""
+        equilibrium = equilibrium or self.headline
+        return [label for label, action in equilibrium.path if action == "play"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything ``summary.json`` holds, as plain data."""
+        from negotiation.analysis.summary import summary_dict
+
+        return summary_dict(self)
+
+
+def leverage_values(solution: ScenarioSolution, point: int = 0) -> tuple[LeverageValue, ...]:
+    """The leverage value of each move at one point of a solved batch."""
+    scenario = solution.scenario
+    out = []
+    for move in scenario.moves:
+        maker = scenario.side_names.index(move.maker)
+        played = solution.forced[move.name, "play"]
+        refrained = solution.forced[move.name, "refrain"]
+        up = tuple(float(v) for v in played.values[point])
+        down = tuple(float(v) for v in refrained.values[point])
+        with_move = resolution_dict(played.lotteries[point]) if played.lotteries is not None else {}
+        without = resolution_dict(refrained.lotteries[point]) if refrained.lotteries is not None else {}
+        value = up[maker] - down[maker]
+        cost = float(np.asarray(move.cost).reshape(-1)[point if np.ndim(move.cost) else 0])
+        out.append(
+            LeverageValue(
+                move=move.name, maker=move.maker, value=value, cost=cost, talks_gain=value + cost,
+                truce_probability_change=with_move.get("truce", np.nan) - without.get("truce", np.nan),
+                payoffs_played=(up[0], up[1]), payoffs_refrained=(down[0], down[1]),
+                resolution_played=with_move, resolution_refrained=without,
+            )
+        )
+    return tuple(out)
+
+
+def analyze(scenario: Scenario, *, all_equilibria: bool = False, verify: bool = False) -> Analysis:
+    """Solve a scenario: actual game, counterfactual without moves, leverage of each move.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        One scenario (a batch of one).
+    all_equilibria : bool
+        Also list every subgame-perfect equilibrium (up to ``solver.max_equilibria``) in the
+        summary; by default they are summarised by count and distinct outcome.
+    verify : bool
+        Cross-check every talks stage's equilibria against nashpy's vertex enumeration (a
+        note per stage says whether they agree); slow, for audits.
+
+    Examples
+    --------
+    >>> from negotiation.io.config import load_scenario
+    >>> result = analyze(load_scenario("madrid_2025"))
+    >>> result.moves_played(), round(float(result.headline.resolution_probabilities[0]), 4), result.actual.count
+    (['entity_listing'], 0.85, 27)
+    """
+    if scenario.batch_size != 1:
+        raise ValueError(f"analyze() takes one scenario, got a batch of {scenario.batch_size} points; use sweep()")
+    solution = solve_scenario(scenario)
+    actual = subgame_perfect_result(solution.actual)
+    counterfactual = subgame_perfect_result(solution.counterfactual)
+    verification = verification_notes(actual) + verification_notes(counterfactual) if verify else ()
+    return Analysis(scenario, actual, counterfactual, leverage_values(solution), all_equilibria, verification)
+
+
+def verification_notes(result: SubgamePerfectResult) -> tuple[str, ...]:
+    """nashpy's vertex enumeration on every stage of a result, as notes (agreement or not)."""
+    from negotiation.solvers.normal_form import cross_check_nashpy
+
+    notes = []
+    for u in sorted(result.induction.stages):
+        record = result.induction.stages[u]
+        g = record.game(result.point, u)
+        nash = record.solutions.result(g, record.A, record.B)
+        checked = cross_check_nashpy(record.A[g], record.B[g], nash)
+        label = result.induction.tree.labels[u] or "talks"
+        notes += [f"stage '{label}': {note}" for note in checked.notes[len(nash.notes):]]
+    return tuple(notes)

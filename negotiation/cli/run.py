@@ -1,0 +1,67 @@
+"""``negotiation run`` and ``negotiation validate``: solve one scenario, or check it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from negotiation.io.config import load_scenario, parse_overrides, resolve_config_path
+
+__all__ = ["register"]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from negotiation.analysis.pipeline import analyze
+    from negotiation.analysis.summary import text_summary
+    from negotiation.viz.results import write_results
+
+    scenario = load_scenario(args.config, parse_overrides(args.set))
+    analysis = analyze(scenario, all_equilibria=args.all_equilibria, verify=args.verify)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    written = write_results(analysis, out, figures=not args.no_figures)
+    if args.json:
+        print(json.dumps(analysis.to_dict(), indent=2))
+    else:
+        print(text_summary(analysis))
+        print()
+        print(f"Wrote {len(written)} files to {out}/ (summary.json, summary.txt"
+              + (", figures/*.png, figures/*.pdf)" if not args.no_figures else ")"))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from negotiation.model.scenario import StanceTalks
+
+    scenario = load_scenario(args.config, parse_overrides(args.set))
+    path = resolve_config_path(args.config)
+    talks = scenario.talks
+    if isinstance(talks, StanceTalks):
+        shape = f"a {len(talks.actions[0])}x{len(talks.actions[1])} stance game"
+    else:
+        shape = f"bargaining ({talks.solution}) over {len(talks.packages)} packages"
+    print(
+        f"{path}: valid scenario {scenario.name!r}: {len(scenario.space.issues)} issues, "
+        f"{len(scenario.moves)} pre-talk moves, talks as {shape}"
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="solve a scenario and write its results and figures")
+    run.add_argument("config", nargs="?", help="scenario TOML file or packaged name (default: madrid_2025)")
+    run.add_argument("--out", help="output folder (default: results/<scenario name>/)")
+    run.add_argument("--json", action="store_true", help="print summary.json instead of the text summary")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a value by key path (repeatable)")
+    run.add_argument("--no-figures", action="store_true", help="skip the figures")
+    run.add_argument("--all-equilibria", action="store_true",
+                     help="list every subgame-perfect equilibrium in summary.json (up to solver.max_equilibria); "
+                          "by default they are summarised by count and distinct outcome")
+    run.add_argument("--verify", action="store_true",
+                     help="cross-check every talks stage against nashpy's vertex enumeration (slow)")
+    run.set_defaults(func=cmd_run)
+
+    validate = sub.add_parser("validate", help="check a scenario file without solving it")
+    validate.add_argument("config", help="scenario TOML file or packaged name")
+    validate.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a value by key path")
+    validate.set_defaults(func=cmd_validate)

@@ -1,0 +1,209 @@
+r"""Equilibrium records and their verification.
+
+A two-player normal-form (bimatrix) game is a pair of payoff matrices
+:math:`(A, B)` of shape :math:`m \times n`, indexed ``[row action, column action]``
+(the row player is the first side, as in nashpy). A mixed profile is a pair
+:math:`(x, y)` with :math:`x \in \Delta_m`, :math:`y \in \Delta_n`. It is a Nash
+equilibrium if and only if its *max regret*
+
+.. math:: \rho(x, y) = \max\{\max_i (Ay)_i - x^\top A y,\ \max_j (x^\top B)_j - x^\top B y\}
+
+is zero; every equilibrium this package reports carries :math:`\rho` and is only
+reported when :math:`\rho \le` the stated tolerance.
+
+References
+----------
+Nisan, Roughgarden, Tardos, Vazirani, *Algorithmic Game Theory* (2007), ch. 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = [
+    "REGRET_TOLERANCE",
+    "MixedEquilibrium",
+    "NashResult",
+    "Status",
+    "make_equilibrium",
+    "max_regret",
+    "max_regrets",
+    "payoff_scales",
+]
+
+Status = Literal["ok", "degenerate", "incomplete"]
+
+#: Default tolerance on the max regret of a reported equilibrium (payoff units).
+REGRET_TOLERANCE = 1e-9
+
+
+def max_regret(A: ArrayLike, B: ArrayLike, x: ArrayLike, y: ArrayLike) -> float:
+    r"""Largest gain any player can get by deviating alone from :math:`(x, y)`.
+
+    .. math:: \max\{\max_i (Ay)_i - x^\top A y,\ \max_j (x^\top B)_j - x^\top B y\}
+
+    Zero exactly at a Nash equilibrium; never negative.
+
+    Parameters
+    ----------
+    A, B : array_like, shape (m, n)
+        Row and column player's payoffs.
+    x, y : array_like, shapes (m,) and (n,)
+        Mixed strategies of the row and column player.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> max_regret(np.eye(2), np.eye(2), np.array([1., 0.]), np.array([1., 0.]))
+    0.0
+    >>> max_regret(np.eye(2), np.eye(2), np.array([1., 0.]), np.array([0., 1.]))
+    1.0
+    """
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    return float(max_regrets(A, B, np.asarray(x, dtype=float), np.asarray(y, dtype=float)))
+
+
+def max_regrets(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    r""":func:`max_regret` of many profiles of many games at once.
+
+    ``A, B`` have shape ``(..., m, n)`` and ``x, y`` shapes ``(..., m)`` and ``(..., n)``
+    (broadcast together); the result has the broadcast shape of the leading axes. Works on
+    object arrays of :class:`fractions.Fraction` too (exact regrets).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.array([np.eye(2), np.eye(2)])
+    >>> x, y = np.array([[1., 0.], [1., 0.]]), np.array([[1., 0.], [0., 1.]])
+    >>> max_regrets(A, A, x, y).tolist()
+    [0.0, 1.0]
+    """
+    row_values = (A * y[..., None, :]).sum(-1)  # (..., m): A y
+    column_values = (x[..., :, None] * B).sum(-2)  # (..., n): x^T B
+    row = row_values.max(-1) - (x * row_values).sum(-1)
+    column = column_values.max(-1) - (y * column_values).sum(-1)
+    regret = np.maximum(row, column)
+    return np.maximum(regret, 0 * regret)
+
+
+def payoff_scales(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Payoff scale of each game of a stack ``(G, m, n)``: the larger of the two players'
+    payoff ranges, 1 if both are zero (:func:`negotiation.solvers.qre.payoff_scale` of one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> payoff_scales(np.array([[[9., 0.], [8., 7.]]]), np.zeros((1, 2, 2))).tolist()
+    [9.0]
+    """
+    G = A.shape[0]
+    s = np.maximum(np.ptp(A.reshape(G, -1), axis=1), np.ptp(B.reshape(G, -1), axis=1))
+    return np.where(s > 0, s, 1.0)
+
+
+@dataclass(frozen=True, eq=False)
+class MixedEquilibrium:
+    """One Nash equilibrium :math:`(x, y)` of a bimatrix game, verified.
+
+    Attributes
+    ----------
+    row, column : numpy.ndarray
+        Mixed strategies (probabilities in the game's action order).
+    payoffs : tuple of float
+        Expected payoffs ``(x^T A y, x^T B y)``.
+    max_regret : float
+        :func:`max_regret` of the profile; at most the result's tolerance.
+    exact : tuple or None
+        In exact mode, the strategies as tuples of :class:`fractions.Fraction`.
+    """
+
+    row: np.ndarray
+    column: np.ndarray
+    payoffs: tuple[float, float]
+    max_regret: float
+    exact: tuple[tuple, tuple] | None = None
+
+    @property
+    def is_pure(self) -> bool:
+        """Whether each player puts probability one on a single action."""
+        return bool(np.isclose(self.row.max(), 1.0) and np.isclose(self.column.max(), 1.0))
+
+    def to_dict(self) -> dict:
+        """Plain-data view (lists and floats) for JSON."""
+        return {
+            "row": [float(p) for p in self.row],
+            "column": [float(p) for p in self.column],
+            "payoffs": [float(v) for v in self.payoffs],
+            "max_regret": float(self.max_regret),
+        }
+
+
+def make_equilibrium(
+    A: ArrayLike, B: ArrayLike, x: ArrayLike, y: ArrayLike, exact: tuple | None = None
+) -> MixedEquilibrium:
+    """Build a :class:`MixedEquilibrium` record for ``(x, y)``, computing payoffs and regret."""
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return MixedEquilibrium(
+        row=x,
+        column=y,
+        payoffs=(float(x @ A @ y), float(x @ B @ y)),
+        max_regret=max_regret(A, B, x, y),
+        exact=exact,
+    )
+
+
+@dataclass(frozen=True)
+class NashResult:
+    """All Nash equilibria a solver found for one bimatrix game, and how far to trust them.
+
+    Attributes
+    ----------
+    equilibria : tuple of MixedEquilibrium
+        Each verified: ``max_regret <= tolerance``. For a degenerate game these
+        are the extreme equilibria of every component.
+    status : {"ok", "degenerate", "incomplete"}
+        ``"ok"``: the game is non-degenerate and the list is complete.
+        ``"degenerate"``: the game is degenerate; ``equilibria`` holds the extreme
+        points of each component and ``components`` says which are connected.
+        ``"incomplete"``: the solver could not certify completeness (see ``notes``).
+    method : str
+        Name of the algorithm that produced the list.
+    tolerance : float
+        Max-regret tolerance used to verify each equilibrium.
+    components : tuple of tuple of int
+        Indices into ``equilibria`` grouped by connected component (maximal
+        Nash subsets); singletons for isolated equilibria.
+    notes : tuple of str
+        Human-readable remarks: cross-check disagreements, failed labels, ...
+    """
+
+    equilibria: tuple[MixedEquilibrium, ...]
+    status: Status
+    method: str
+    tolerance: float = REGRET_TOLERANCE
+    components: tuple[tuple[int, ...], ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def degenerate(self) -> bool:
+        """Whether the game was found degenerate."""
+        return self.status == "degenerate"
+
+    def to_dict(self) -> dict:
+        """Plain-data view for JSON."""
+        return {
+            "status": self.status,
+            "method": self.method,
+            "tolerance": self.tolerance,
+            "equilibria": [e.to_dict() for e in self.equilibria],
+            "components": [list(c) for c in self.components],
+            "notes": list(self.notes),
+        }

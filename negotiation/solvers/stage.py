@@ -1,0 +1,260 @@
+r"""Every Nash equilibrium of every simultaneous stage of a batch of games, at once.
+
+A stage is a bimatrix game :math:`(A, B)` (row player first, indexed
+``[row action, column action]``). :func:`solve_stages` takes a stack of them, shape
+``(G, m, n)`` (the stages of every point of a sweep and every history of a tree), and
+returns all their equilibria as padded arrays (:class:`StageSolutions`), by one rule:
+
+1. identical games are solved once;
+2. with the default ``method="enumeration"`` every game goes through the batched support
+   enumeration of :mod:`negotiation.solvers.support`, which certifies non-degenerate games
+   (every label decided outside a margin); its answer for a certified game is that of the
+   exact solver;
+3. a game it cannot certify (degenerate, nearly degenerate, or with exact rational
+   payoffs, or ``exact=True``) is solved by :func:`negotiation.solvers.normal_form.nash_equilibria` (the
+   lexicographic vertex enumeration, exact on degenerate games), and counted in
+   ``one_game``.
+
+Other methods (``"lemke_howson"``, nashpy's ``"support"`` and ``"vertex"``) solve each game
+with :func:`~negotiation.solvers.normal_form.nash_equilibria` itself.
+
+Every equilibrium carries its max regret; ``status`` says per game whether the list is
+complete and the game non-degenerate (``"ok"``), complete for a degenerate game (the extreme
+equilibria of its components, ``"degenerate"``) or not certified (``"incomplete"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from negotiation.solvers.records import REGRET_TOLERANCE, MixedEquilibrium, NashResult, max_regrets
+
+__all__ = ["StageSolutions", "solve_stages"]
+
+
+@dataclass(frozen=True, eq=False)
+class StageSolutions:
+    """All Nash equilibria of a stack of bimatrix games, padded to the largest count.
+
+    Attributes
+    ----------
+    row, column : numpy.ndarray, shapes (G, E, m) and (G, E, n)
+        Equilibrium strategies in the order of
+        :func:`~negotiation.solvers.normal_form.nash_equilibria`; zero beyond ``count``.
+        Object arrays of :class:`fractions.Fraction` for exact games.
+    valid : numpy.ndarray of bool, shape (G, E)
+    count : numpy.ndarray of int, shape (G,)
+    max_regret : numpy.ndarray, shape (G, E)
+    status : tuple of str
+        ``"ok"``, ``"degenerate"`` or ``"incomplete"`` per game.
+    method : tuple of str
+        ``"support_enumeration"`` (batched, certified) or the one-game method used.
+    notes : tuple of tuple of str
+    components : tuple of tuple of tuple of int
+        Equilibria grouped by connected component, per game.
+    tolerance : float
+    """
+
+    row: np.ndarray
+    column: np.ndarray
+    valid: np.ndarray
+    count: np.ndarray
+    max_regret: np.ndarray
+    status: tuple[str, ...]
+    method: tuple[str, ...]
+    notes: Sequence[tuple[str, ...]]
+    components: Sequence[tuple[tuple[int, ...], ...]]
+    tolerance: float = REGRET_TOLERANCE
+
+    @property
+    def games(self) -> int:
+        return len(self.count)
+
+    @property
+    def one_game(self) -> np.ndarray:
+        """Which games were not certified by the batched enumeration (bool, (G,))."""
+        return np.array([m != "support_enumeration" for m in self.method], dtype=bool)
+
+    def payoffs(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+        """Expected payoffs ``(x^T A y, x^T B y)`` of every equilibrium, shape (G, E, 2)."""
+        x, y = self.row[..., :, None], self.column[..., None, :]
+        ua = (x * A[:, None] * y).sum(axis=(-1, -2))
+        ub = (x * B[:, None] * y).sum(axis=(-1, -2))
+        return np.stack([ua, ub], axis=-1)
+
+    def take(self, games: np.ndarray) -> StageSolutions:
+        """The solutions of some games (an index array)."""
+        games = np.asarray(games, dtype=int)
+        E = max(int(self.count[games].max(initial=0)), 1)
+        return StageSolutions(
+            row=self.row[games, :E], column=self.column[games, :E], valid=self.valid[games, :E],
+            count=self.count[games], max_regret=self.max_regret[games, :E],
+            status=tuple(self.status[g] for g in games), method=tuple(self.method[g] for g in games),
+            notes=tuple(self.notes[int(g)] for g in games), components=tuple(self.components[int(g)] for g in games),
+            tolerance=self.tolerance,
+        )
+
+    def result(self, g: int, A: np.ndarray, B: np.ndarray) -> NashResult:
+        """Game ``g``'s equilibria as a :class:`~negotiation.solvers.records.NashResult`."""
+        k = int(self.count[g])
+        x, y = self.row[g][:, :, None], self.column[g][:, None, :]
+        payoffs = np.stack([(x * A[g] * y).sum(axis=(1, 2)), (x * B[g] * y).sum(axis=(1, 2))], axis=-1)
+        exact = self.row.dtype == object
+        equilibria = tuple(
+            MixedEquilibrium(
+                row=np.asarray(self.row[g, e], dtype=float),
+                column=np.asarray(self.column[g, e], dtype=float),
+                payoffs=(float(payoffs[e, 0]), float(payoffs[e, 1])),
+                max_regret=float(self.max_regret[g, e]),
+                exact=(tuple(self.row[g, e]), tuple(self.column[g, e])) if exact else None,
+            )
+            for e in range(k)
+        )
+        return NashResult(
+            equilibria=equilibria, status=self.status[g], method=self.method[g],  # type: ignore[arg-type]
+            tolerance=self.tolerance, components=self.components[g], notes=self.notes[g],
+        )
+
+
+def solve_stages(
+    A: ArrayLike,
+    B: ArrayLike,
+    *,
+    tol: float = REGRET_TOLERANCE,
+    method: str = "enumeration",
+    exact: bool | None = None,
+) -> StageSolutions:
+    """All Nash equilibria of each game of a stack (see the module docstring).
+
+    Parameters
+    ----------
+    A, B : array_like, shape (G, m, n)
+        Payoffs; an object array of Fractions is solved exactly.
+    tol : float
+        Max-regret tolerance every equilibrium satisfies.
+    method : str
+        A key of :data:`negotiation.solvers.normal_form.NORMAL_FORM_METHODS`.
+    exact : bool or None
+        Passed to the one-game solver (None: exact when every payoff is an integer or a
+        Fraction).
+
+    Examples
+    --------
+    Battle of the sexes (certified by the batched enumeration) and a degenerate game
+    (solved by the exact one-game enumeration):
+
+    >>> import numpy as np
+    >>> A = np.array([[[2., 0.], [0., 1.]], [[1., 1.], [0., 0.]]])
+    >>> B = np.array([[[1., 0.], [0., 2.]], [[1., 1.], [0., 1.]]])
+    >>> s = solve_stages(A, B)
+    >>> s.count.tolist(), s.status, s.method
+    ([3, 2], ('ok', 'degenerate'), ('support_enumeration', 'enumeration'))
+    """
+    from negotiation.solvers.normal_form import nash_equilibria
+
+    A = np.asarray(A)
+    B = np.asarray(B)
+    if A.ndim != 3 or A.shape != B.shape:
+        raise ValueError(f"expected stacks of games of shape (G, m, n); got {A.shape} and {B.shape}")
+    G, m, n = A.shape
+    exact_arrays = A.dtype == object or B.dtype == object
+    if G == 0:
+        empty = np.zeros((0, 1, m)), np.zeros((0, 1, n))
+        return StageSolutions(empty[0], empty[1], np.zeros((0, 1), bool), np.zeros(0, int), np.zeros((0, 1)),
+                              (), (), (), (), tol)
+    if exact_arrays:
+        keys = [tuple(A[g].ravel()) + tuple(B[g].ravel()) for g in range(G)]
+        index: dict = {}
+        inverse = np.array([index.setdefault(key, len(index)) for key in keys])
+        first = np.zeros(len(index), dtype=int)
+        first[inverse[::-1]] = np.arange(G)[::-1]
+    else:
+        flat = np.ascontiguousarray(np.concatenate([A.reshape(G, -1), B.reshape(G, -1)], axis=1), dtype=float)
+        _, first, inverse = np.unique(flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1]))).ravel(),
+                                      return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+    Au, Bu = A[first], B[first]
+    U = len(first)
+    certified = np.zeros(U, dtype=bool)
+    if method == "enumeration" and not exact_arrays and exact is not True:
+        from negotiation.solvers.support import support_equilibria
+
+        Af, Bf = Au.astype(float), Bu.astype(float)
+        eq = support_equilibria(Af, Bf)
+        certified = eq.certain
+    others = np.flatnonzero(~certified)
+    solved = {}
+    for u in others:
+        result = nash_equilibria(Au[u], Bu[u], method=method, exact=exact, tol=tol)
+        if exact_arrays and result.equilibria and result.equilibria[0].exact is not None:
+            rows = np.array([e.exact[0] for e in result.equilibria], dtype=object)
+            cols = np.array([e.exact[1] for e in result.equilibria], dtype=object)
+        else:
+            rows = np.array([e.row for e in result.equilibria]).reshape(-1, m)
+            cols = np.array([e.column for e in result.equilibria]).reshape(-1, n)
+        solved[int(u)] = (rows, cols, np.array([e.max_regret for e in result.equilibria]), result.status,
+                          result.method, result.notes, result.components)
+    # padded arrays over the distinct games, the certified ones straight from the batch
+    E = max([len(v[2]) for v in solved.values()] + [int(eq.count[certified].max(initial=1)) if certified.any() else 1])
+    dtype = object if exact_arrays else float
+    row = np.zeros((U, E, m), dtype=dtype)
+    column = np.zeros((U, E, n), dtype=dtype)
+    if dtype is object:
+        row[:], column[:] = 0, 0
+    valid = np.zeros((U, E), dtype=bool)
+    count = np.zeros(U, dtype=int)
+    if certified.any():
+        k = eq.row.shape[1]
+        row[certified, :k], column[certified, :k] = eq.row[certified], eq.column[certified]
+        valid[certified, :k] = eq.valid[certified]
+        count[certified] = eq.count[certified]
+    for u, (x, y, _, *_rest) in solved.items():
+        c = len(x)
+        row[u, :c], column[u, :c] = x, y
+        valid[u, :c] = True
+        count[u] = c
+    if dtype is object:
+        regret = np.array([[float(max_regrets(Au[u], Bu[u], row[u, e], column[u, e])) if valid[u, e] else 0.0
+                            for e in range(E)] for u in range(U)])
+    else:
+        regret = np.where(valid, max_regrets(Au[:, None].astype(float), Bu[:, None].astype(float), row, column), 0.0)
+    status = np.full(U, "ok", dtype=object)
+    methods = np.full(U, "support_enumeration", dtype=object)
+    notes: dict[int, tuple] = {}
+    components: dict[int, tuple] = {}
+    for u, (*_, st, meth, note, comps) in solved.items():
+        status[u], methods[u] = st, meth
+        notes[u], components[u] = tuple(note), tuple(comps)
+    return StageSolutions(
+        row=row[inverse], column=column[inverse], valid=valid[inverse], count=count[inverse],
+        max_regret=regret[inverse], status=tuple(status[inverse]), method=tuple(methods[inverse]),
+        notes=_Sparse(inverse, notes, ()), components=_Sparse(inverse, components, None, count[inverse]),
+        tolerance=tol,
+    )
+
+
+class _Sparse:
+    """A per-game tuple that is mostly one default (no notes; each equilibrium its own
+    component), stored for the few distinct games that differ."""
+
+    def __init__(self, inverse: np.ndarray, values: dict[int, tuple], default: tuple | None,
+                 counts: np.ndarray | None = None) -> None:
+        self.inverse, self.values, self.default, self.counts = inverse, values, default, counts
+
+    def __len__(self) -> int:
+        return len(self.inverse)
+
+    def __getitem__(self, g: int) -> tuple:
+        value = self.values.get(int(self.inverse[g]))
+        if value is not None:
+            return value
+        if self.default is None:  # singletons: the equilibria of a non-degenerate game
+            return tuple((e,) for e in range(int(self.counts[g])))
+        return self.default
+
+    def __iter__(self):
+        return (self[g] for g in range(len(self)))
