@@ -224,3 +224,23 @@ def test_reused_stages_give_the_same_headline(rule):
     again = backward_induction(tree, selection_rule=rule, detail="headline", reuse=first)
     np.testing.assert_array_equal(first.values, again.values)
     np.testing.assert_array_equal(first.choice, again.choice)
+
+
+def test_games_equal_up_to_a_constant_are_solved_once():
+    # Adding a constant to one player's payoffs changes no equilibrium and no selection
+    # (the cost of a move paid in every outcome, say): such stages share one solution, and
+    # each keeps its own payoffs.
+    from negotiation.solvers.stage import solve_stages
+
+    rng = np.random.default_rng(3)
+    A = rng.random((1, 3, 3))
+    B = rng.random((1, 3, 3))
+    shifts = np.array([0.0, 0.1, -0.37, 0.005])
+    stack_A = A + shifts[:, None, None]
+    stack_B = np.repeat(B, 4, axis=0) - 2 * shifts[:, None, None]
+    solutions = solve_stages(stack_A, stack_B)
+    assert len(solutions.representative) == 1 and solutions.inverse.tolist() == [0, 0, 0, 0]
+    alone = solve_stages(stack_A[2:3], stack_B[2:3])
+    np.testing.assert_allclose(solutions.row[2, : alone.count[0]], alone.row[0, : alone.count[0]], atol=1e-12)
+    payoffs = solutions.payoffs(stack_A, stack_B)
+    np.testing.assert_allclose(payoffs[1, :, 0] - payoffs[0, :, 0], 0.1 * solutions.valid[0], atol=1e-12)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from negotiation.solvers.class_tables import ClassTable, combinations, compact
-from negotiation.solvers.stage import StageSolutions, solve_stages
+from negotiation.solvers.stage import StageSolutions, canonical, solve_stages
 
 if TYPE_CHECKING:
     from negotiation.solvers.backward_induction import _Run
@@ -41,14 +41,20 @@ class StageRecord:
         return point * len(self.units) + j
 
 def solve(run: _Run, A: np.ndarray, B: np.ndarray) -> tuple[StageSolutions, np.ndarray, Any]:
+    """Every equilibrium of each stage game and the one the rule selects: both decided once
+    per distinct game (up to a constant added to a player's payoffs, which changes neither),
+    on that game's representative."""
     solutions = solve_stages(A, B, tol=run.tol, method=run.method, exact=run.exact)
     if run.rule == "first" or not len(solutions.count):
         return solutions, np.zeros(len(solutions.count), dtype=np.int64), None
     from negotiation.solvers.selection import select_equilibria
 
-    chosen = select_equilibria(run.rule, A, B, solutions.row, solutions.column, solutions.valid,
-                               **run.trace)
-    return solutions, chosen.index, chosen
+    first, inverse = solutions.representative, solutions.inverse
+    Af, Bf = canonical(np.asarray(A[first], dtype=float)), canonical(np.asarray(B[first], dtype=float))
+    chosen = select_equilibria(run.rule, Af, Bf, solutions.row[first], solutions.column[first],
+                               solutions.valid[first], **run.trace)
+    return solutions, chosen.index[inverse], chosen
+
 
 def simple_stages(run: _Run, group: np.ndarray) -> None:
     tree, N = run.tree, run.N

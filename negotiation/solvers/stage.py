@@ -5,7 +5,10 @@ A stage is a bimatrix game :math:`(A, B)` (row player first, indexed
 ``(G, m, n)`` (the stages of every point of a sweep and every history of a tree), and
 returns all their equilibria as padded arrays (:class:`StageSolutions`), by one rule:
 
-1. identical games are solved once;
+1. games equal up to a constant added to one player's payoffs (a move's cost paid in every
+   outcome of a stage, say) are solved once: each game is shifted so that its smallest payoff
+   is 0 (:func:`canonical`), which changes no equilibrium and no selection, and identical
+   shifted games (to 2^-40 of their scale) share one solution;
 2. with the default ``method="enumeration"`` every game goes through the batched support
    enumeration of :mod:`negotiation.solvers.support`, which certifies non-degenerate games
    (every label decided outside a margin); its answer for a certified game is that of the
@@ -57,6 +60,10 @@ class StageSolutions:
     components : tuple of tuple of tuple of int
         Equilibria grouped by connected component, per game.
     tolerance : float
+    representative, inverse : numpy.ndarray of int or None
+        The distinct games solved (indices into the stack) and, for each game, its
+        representative's position among them: game ``g`` was solved as
+        ``representative[inverse[g]]``.
     """
 
     row: np.ndarray
@@ -69,6 +76,8 @@ class StageSolutions:
     notes: Sequence[tuple[str, ...]]
     components: Sequence[tuple[tuple[int, ...], ...]]
     tolerance: float = REGRET_TOLERANCE
+    representative: np.ndarray | None = None
+    inverse: np.ndarray | None = None
 
     @property
     def games(self) -> int:
@@ -173,8 +182,9 @@ def solve_stages(
         first = np.zeros(len(index), dtype=int)
         first[inverse[::-1]] = np.arange(G)[::-1]
     else:
-        flat = np.ascontiguousarray(np.concatenate([A.reshape(G, -1), B.reshape(G, -1)], axis=1), dtype=float)
-        _, first, inverse = np.unique(flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1]))).ravel(),
+        A, B = canonical(A), canonical(B)
+        key = _game_keys(A, B)
+        _, first, inverse = np.unique(key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel(),
                                       return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
     Au, Bu = A[first], B[first]
@@ -233,8 +243,32 @@ def solve_stages(
         row=row[inverse], column=column[inverse], valid=valid[inverse], count=count[inverse],
         max_regret=regret[inverse], status=tuple(status[inverse]), method=tuple(methods[inverse]),
         notes=_Sparse(inverse, notes, ()), components=_Sparse(inverse, components, None, count[inverse]),
-        tolerance=tol,
+        tolerance=tol, representative=np.asarray(first), inverse=np.asarray(inverse),
     )
+
+
+def canonical(M: np.ndarray) -> np.ndarray:
+    """Each game's payoffs shifted so that the smallest is 0: equilibria, the selection
+    rules and the logit QRE do not change when a constant is added to one player's
+    payoffs, so games that differ only by such constants are one game."""
+    return M - M.min(axis=(1, 2), keepdims=True)
+
+
+#: Relative resolution at which two games count as the same (a key of 2^-40 of the scale).
+_KEY_RESOLUTION = 2.0**40
+
+
+def _game_keys(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Integer keys of canonical games: payoffs as multiples of 2^-40 of the game's scale,
+    so that games equal up to rounding (a cost added in every cell, say) share a key."""
+    G = A.shape[0]
+    from negotiation.solvers.records import payoff_scales
+
+    s = payoff_scales(A, B)[:, None, None]
+    with np.errstate(invalid="ignore", over="ignore"):
+        q = np.concatenate([np.rint(A / s * _KEY_RESOLUTION).reshape(G, -1),
+                            np.rint(B / s * _KEY_RESOLUTION).reshape(G, -1), np.log2(s).reshape(G, 1)], axis=1)
+    return np.ascontiguousarray(q)
 
 
 class _Sparse:
