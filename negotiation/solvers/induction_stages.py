@@ -50,7 +50,7 @@ def solve(run: _Run, A: np.ndarray, B: np.ndarray) -> tuple[StageSolutions, np.n
     from negotiation.solvers.selection import select_equilibria
 
     first, inverse = solutions.representative, solutions.inverse
-    Af, Bf = canonical(np.asarray(A[first], dtype=float)), canonical(np.asarray(B[first], dtype=float))
+    Af, Bf = canonical(np.asarray(A[first], dtype=float), np.asarray(B[first], dtype=float))
     chosen = select_equilibria(run.rule, Af, Bf, solutions.row[first], solutions.column[first],
                                solutions.valid[first], **run.trace)
     return solutions, chosen.index[inverse], chosen

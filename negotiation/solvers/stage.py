@@ -6,9 +6,10 @@ A stage is a bimatrix game :math:`(A, B)` (row player first, indexed
 returns all their equilibria as padded arrays (:class:`StageSolutions`), by one rule:
 
 1. games equal up to a constant added to one player's payoffs (a move's cost paid in every
-   outcome of a stage, say) are solved once: each game is shifted so that its smallest payoff
-   is 0 (:func:`canonical`), which changes no equilibrium and no selection, and identical
-   shifted games (to 2^-40 of their scale) share one solution;
+   outcome of a stage, say) or a common positive factor are solved once: each game is mapped
+   to a canonical one (:func:`canonical`: shifted to a smallest payoff of 0 per player,
+   divided by the payoff scale), which changes no equilibrium and no selection, and identical
+   canonical games (to 2^-40) share one solution;
 2. with the default ``method="enumeration"`` every game goes through the batched support
    enumeration of :mod:`negotiation.solvers.support`, which certifies non-degenerate games
    (every label decided outside a margin); its answer for a certified game is that of the
@@ -170,6 +171,7 @@ def solve_stages(
     if A.ndim != 3 or A.shape != B.shape:
         raise ValueError(f"expected stacks of games of shape (G, m, n); got {A.shape} and {B.shape}")
     G, m, n = A.shape
+    original = (A, B)
     exact_arrays = A.dtype == object or B.dtype == object
     if G == 0:
         empty = np.zeros((0, 1, m)), np.zeros((0, 1, n))
@@ -182,8 +184,8 @@ def solve_stages(
         first = np.zeros(len(index), dtype=int)
         first[inverse[::-1]] = np.arange(G)[::-1]
     else:
-        A, B = canonical(A), canonical(B)
-        key = _game_keys(A, B)
+        A, B = shifted(A), shifted(B)  # solved in their own scale: integers stay integers
+        key = _game_keys(*canonical(A, B))
         _, first, inverse = np.unique(key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel(),
                                       return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
@@ -230,8 +232,9 @@ def solve_stages(
     if dtype is object:
         regret = np.array([[float(max_regrets(Au[u], Bu[u], row[u, e], column[u, e])) if valid[u, e] else 0.0
                             for e in range(E)] for u in range(U)])
-    else:
-        regret = np.where(valid, max_regrets(Au[:, None].astype(float), Bu[:, None].astype(float), row, column), 0.0)
+    else:  # in each game's own units (the representative's are canonical)
+        A0, B0 = (np.asarray(M, dtype=float)[:, None] for M in original)
+        regret = np.where(valid[inverse], max_regrets(A0, B0, row[inverse], column[inverse]), 0.0)
     status = np.full(U, "ok", dtype=object)
     methods = np.full(U, "support_enumeration", dtype=object)
     notes: dict[int, tuple] = {}
@@ -241,33 +244,42 @@ def solve_stages(
         notes[u], components[u] = tuple(note), tuple(comps)
     return StageSolutions(
         row=row[inverse], column=column[inverse], valid=valid[inverse], count=count[inverse],
-        max_regret=regret[inverse], status=tuple(status[inverse]), method=tuple(methods[inverse]),
+        max_regret=regret if regret.shape[0] == G else regret[inverse], status=tuple(status[inverse]),
+        method=tuple(methods[inverse]),
         notes=_Sparse(inverse, notes, ()), components=_Sparse(inverse, components, None, count[inverse]),
         tolerance=tol, representative=np.asarray(first), inverse=np.asarray(inverse),
     )
 
 
-def canonical(M: np.ndarray) -> np.ndarray:
-    """Each game's payoffs shifted so that the smallest is 0: equilibria, the selection
-    rules and the logit QRE do not change when a constant is added to one player's
-    payoffs, so games that differ only by such constants are one game."""
+def shifted(M: np.ndarray) -> np.ndarray:
+    """Each game's payoffs shifted so that the smallest is 0."""
     return M - M.min(axis=(1, 2), keepdims=True)
 
 
-#: Relative resolution at which two games count as the same (a key of 2^-40 of the scale).
+def canonical(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Each game with each player's payoffs shifted so that their smallest is 0, then both
+    divided by the game's payoff scale :math:`s` (the larger range): equilibria, the
+    selection rules (their tolerances are relative to :math:`s`) and the logit QRE (traced in
+    :math:`\lambda s`) do not change when a constant is added to one player's payoffs or both
+    are multiplied by one positive number, so games that differ only so are one game."""
+    from negotiation.solvers.records import payoff_scales
+
+    A, B = shifted(A), shifted(B)
+    s = payoff_scales(A, B)[:, None, None]
+    return A / s, B / s
+
+
+#: Resolution at which two canonical games count as the same (2^-40 of the scale).
 _KEY_RESOLUTION = 2.0**40
 
 
 def _game_keys(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Integer keys of canonical games: payoffs as multiples of 2^-40 of the game's scale,
-    so that games equal up to rounding (a cost added in every cell, say) share a key."""
+    """Integer keys of canonical games (payoffs in [0, 1]): payoffs as multiples of 2^-40, so
+    that games equal up to rounding (a cost added in every cell, say) share a key."""
     G = A.shape[0]
-    from negotiation.solvers.records import payoff_scales
-
-    s = payoff_scales(A, B)[:, None, None]
     with np.errstate(invalid="ignore", over="ignore"):
-        q = np.concatenate([np.rint(A / s * _KEY_RESOLUTION).reshape(G, -1),
-                            np.rint(B / s * _KEY_RESOLUTION).reshape(G, -1), np.log2(s).reshape(G, 1)], axis=1)
+        q = np.concatenate([np.rint(A * _KEY_RESOLUTION).reshape(G, -1), np.rint(B * _KEY_RESOLUTION).reshape(G, -1)],
+                           axis=1)
     return np.ascontiguousarray(q)
 
 
