@@ -147,13 +147,19 @@ def timed(function, *args):
     return result, time.process_time() - start
 
 
-def cli_sweep(side: int, workers: int, folder: Path) -> tuple[float, float]:
-    """Wall seconds and peak MB of ``negotiation sweep`` on a side x side grid."""
+def cli_sweep(side: int, workers: int, folder: Path, *, sobol: int = 0, rule: str | None = None) -> tuple[float, float]:
+    """Wall seconds and peak MB of ``negotiation sweep`` on a side x side grid (or a Sobol'
+    design of ``sobol`` points over the box)."""
     (a0, a1), (b0, b1) = BOX
-    out = folder / f"sweep_{side}_{workers}"
+    out = folder / f"sweep_{side}_{workers}_{sobol}_{rule}"
+    if sobol:
+        design = ["--param", f"{KEY_PATHS[0]}={a0}:{a1}", "--param", f"{KEY_PATHS[1]}={b0}:{b1}",
+                  "--design", "sobol", "--samples", str(sobol), "--seed", str(SEED)]
+    else:
+        design = ["--param", f"{KEY_PATHS[0]}={a0}:{a1}:{side}", "--param", f"{KEY_PATHS[1]}={b0}:{b1}:{side}"]
     command = [
-        str(Path(sys.executable).with_name("negotiation")), "sweep", "madrid_2025",
-        "--param", f"{KEY_PATHS[0]}={a0}:{a1}:{side}", "--param", f"{KEY_PATHS[1]}={b0}:{b1}:{side}",
+        str(Path(sys.executable).with_name("negotiation")), "sweep", "madrid_2025", *design,
+        *(["--set", f"solver.selection_rule={rule}"] if rule else []),
         "--workers", str(workers), "--out", str(out), "--force", "--no-figures", "--quiet",
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -164,6 +170,22 @@ def cli_sweep(side: int, workers: int, folder: Path) -> tuple[float, float]:
         raise SystemExit(f"negotiation sweep failed:\n{done.stderr}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, max(peak, before) / 1024
+
+
+LIBRARY_SCRIPT = """
+import sys, numpy as np, negotiation as ng
+side = int(sys.argv[1])
+(a0, a1), (b0, b1) = {box}
+ng.sweep(ng.load("madrid_2025"), {{"{k0}": np.linspace(a0, a1, side), "{k1}": np.linspace(b0, b1, side)}})
+"""
+
+
+def library_fresh(side: int) -> float:
+    """Wall seconds of ``ng.sweep`` on the grid in a fresh process (start-up included)."""
+    script = LIBRARY_SCRIPT.format(box=BOX, k0=KEY_PATHS[0], k1=KEY_PATHS[1])
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", script, str(side)], check=True, capture_output=True)
+    return time.perf_counter() - start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     rows["ours, library (packaged rule logit_qre)"] = (n / t, n)
     _, t = timed(solve_points, with_rule(config, "utilitarian"), overrides)
     rows["ours, library, utilitarian rule (the loops' selection)"] = (n / t, n)
+
+    spread = sample(n)  # a random sample: no two points share a stage game
+    _, t = timed(solve_points, config, spread)
+    rows["ours, library, random sample (packaged rule logit_qre)"] = (n / t, n)
+    _, t = timed(solve_points, with_rule(config, "utilitarian"), spread)
+    rows["ours, library, random sample, utilitarian rule"] = (n / t, n)
 
     random = sample(max(n_nashpy, n_gambit, n_single))
     ours_random = solve_points(config, random)
@@ -211,13 +239,20 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        fresh = {s_: (library_fresh(s_), cli_sweep(s_, 1, folder)[0]) for s_ in (100, side)}
         wall, peak = cli_sweep(side, 1, folder)
-        cli = {f"ours, CLI, {n:,} points, 1 process": (n / wall, wall, peak)}
+        cli = {f"ours, CLI, grid, {n:,} points, 1 process": (n / wall, wall, peak)}
         wall, peak = cli_sweep(side, 2, folder)
-        cli[f"ours, CLI, {n:,} points, 2 processes"] = (n / wall, wall, peak)
+        cli[f"ours, CLI, grid, {n:,} points, 2 processes"] = (n / wall, wall, peak)
+        wall, peak = cli_sweep(0, 2, folder, sobol=n)
+        cli[f"ours, CLI, Sobol', {n:,} points, 2 processes"] = (n / wall, wall, peak)
         if not args.quick:
             wall, peak = cli_sweep(1000, 2, folder)
-            cli["ours, CLI, 1,000,000 points, 2 processes"] = (1e6 / wall, wall, peak)
+            cli["ours, CLI, grid, 1,000,000 points, 2 processes"] = (1e6 / wall, wall, peak)
+            wall, peak = cli_sweep(0, 2, folder, sobol=1_000_000, rule="utilitarian")
+            cli["ours, CLI, Sobol', 1,000,000 points, 2 processes, utilitarian"] = (1e6 / wall, wall, peak)
+            wall, peak = cli_sweep(0, 2, folder, sobol=1_000_000)
+            cli["ours, CLI, Sobol', 1,000,000 points, 2 processes"] = (1e6 / wall, wall, peak)
 
     library = rows["ours, library (packaged rule logit_qre)"][0]
     nashpy_rate = rows["nashpy loop (support enumeration), utilitarian"][0]
@@ -236,9 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|")
     for name, (rate, wall, peak) in cli.items():
         print(f"| {name} | {wall:.1f} s | {rate:,.0f} | {peak:,.0f} MB |")
-    first = next(iter(cli.values()))[0]
+    print("\n| grid points | library, fresh process (ng.sweep) | CLI, 1 process | CLI time / library time |")
+    print("|---:|---:|---:|---:|")
+    for s_, (lib, cli_time) in fresh.items():
+        print(f"| {s_ * s_:,} | {lib:.2f} s | {cli_time:.2f} s | {cli_time / lib:.2f} |")
     like = rows["nashpy loop, logit-QRE selection (Gambit logit_solve)"][0]
-    print(f"\nCLI (1 process, start-up included) / library: {first / library:.2f}. Same work as ours "
+    print("\nSame work as ours "
           f"(logit-QRE selection): the library is {library / like:,.0f}x the nashpy loop and "
           f"{library / rows['pygambit loop, logit-QRE selection (logit_solve)'][0]:,.1f}x the pygambit loop.")
     print(f"Ours equals the pygambit logit-QRE loop (path and payoffs) on {oracle} of {n_gambit} points, and the "

@@ -415,3 +415,11 @@ def test_export_refuses_names_gambit_cannot_read(capsys, tmp_path, toy_config):
 def test_export_missing_config_exits_2(capsys, tmp_path):
     code, _, err = negotiation(capsys, "export", tmp_path / "nope.toml")
     assert code == 2 and "nope.toml" in err
+
+
+def test_the_method_names_the_command_offers_are_the_solvers():
+    # registering the command imports no solver, so the names are written there: keep them equal
+    from negotiation.cli.files import METHODS
+    from negotiation.solvers.normal_form import NORMAL_FORM_METHODS
+
+    assert METHODS == tuple(NORMAL_FORM_METHODS)

@@ -1,0 +1,375 @@
+"""The ``solve`` and ``export`` commands' work (:mod:`negotiation.cli.files` registers them and
+imports this module only when one of them runs)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from negotiation.io.config import ConfigError, load_scenario, packaged_scenarios
+from negotiation.io.efg_tree import efg_game_tree, scenario_to_efg
+from negotiation.io.gambit import (
+    ExtensiveFormGame,
+    GambitFormatError,
+    NormalFormGame,
+    load_game,
+    write_efg,
+    write_nfg,
+)
+from negotiation.model.compile import scenario_tree, stage_payoffs
+from negotiation.model.scenario import StanceTalks
+from negotiation.model.tree import GameTree
+from negotiation.solvers.extensive import (
+    BehaviourEquilibrium,
+    ExtensiveFormResult,
+    UnsupportedGameError,
+    method_has_exact_mode,
+    solve_efg,
+)
+from negotiation.solvers.normal_form import NORMAL_FORM_METHODS, nash_equilibria
+from negotiation.solvers.records import REGRET_TOLERANCE
+
+EXIT_BAD_INPUT = 2
+
+
+class _BadInput(Exception):
+    """A problem with the user's input, reported on stderr with exit code 2."""
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _text(value: Any, exact: bool) -> str:
+    if exact:
+        return str(Fraction(value))
+    value = float(value)
+    return "0" if value == 0 else f"{value:.6g}"
+
+
+def _exact_number(value: Any) -> Fraction:
+    """A payoff as a Fraction; a float as the shortest decimal that prints as it."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, float | np.floating):
+        return Fraction(repr(float(value)))
+    return Fraction(value)
+
+
+# --------------------------------------------------------------------------- solve
+
+
+def _is_scenario(path: str) -> bool:
+    return path.endswith(".toml") or (Path(path).suffix == "" and path in packaged_scenarios())
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    """Handler of ``negotiation solve``."""
+    try:
+        if args.exact and not method_has_exact_mode(args.method):
+            raise _BadInput(
+                f"--exact: method {args.method!r} computes in floating point only; "
+                f"use one of {', '.join(m for m in NORMAL_FORM_METHODS if method_has_exact_mode(m))}"
+            )
+        if args.strategic_cells < 0:
+            raise _BadInput("--strategic-cells must be 0 or more")
+        if _is_scenario(args.path):
+            report = _solve_scenario(args)
+        else:
+            game = _load(args.path)
+            if isinstance(game, NormalFormGame):
+                report = _solve_nfg(game, args)
+            else:
+                tree = efg_game_tree(game, exact=True if args.exact else None)
+                report = _solve_extensive(
+                    tree, game.title, args, include_nash=args.strategic_cells > 0
+                )
+    except (_BadInput, GambitFormatError, UnsupportedGameError, ConfigError) as error:
+        return _fail(error, args.path)
+    if args.json:
+        print(json.dumps(report["json"], indent=2))
+    else:
+        print(report["text"])
+    return 0
+
+
+def _fail(error: Exception, path: str) -> int:
+    message = str(error)
+    if isinstance(error, UnsupportedGameError):
+        message = f"{path}: cannot solve this game: {message}"
+    print(message, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _load(path: str) -> NormalFormGame | ExtensiveFormGame:
+    try:
+        return load_game(path)
+    except FileNotFoundError:
+        raise _BadInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise _BadInput(f"{path}: is a directory, expected a .nfg or .efg file") from None
+    except UnicodeDecodeError as error:
+        raise _BadInput(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise _BadInput(f"{path}: cannot read the file ({error.strerror})") from None
+
+
+def _solve_nfg(game: NormalFormGame, args: argparse.Namespace) -> dict:
+    assert game.exact is not None
+    result = nash_equilibria(
+        game.exact[0], game.exact[1], method=args.method, exact=True if args.exact else None
+    )
+    exact_a = np.vectorize(_exact_number, otypes=[object])(game.exact[0])
+    exact_b = np.vectorize(_exact_number, otypes=[object])(game.exact[1])
+    equilibria = []
+    lines = [
+        f"{args.path}: {_title(game.title)}, a {game.A.shape[0]} x {game.A.shape[1]} strategic "
+        f"game; players {game.players[0]}, {game.players[1]}",
+        f"method {result.method}, status {result.status}: {_count(len(result.equilibria))}",
+    ]
+    for number, eq in enumerate(result.equilibria, start=1):
+        entry: dict[str, Any] = {
+            "strategies": [[float(p) for p in eq.row], [float(p) for p in eq.column]],
+            "payoffs": [float(v) for v in eq.payoffs],
+            "max_regret": eq.max_regret,
+        }
+        strategies: tuple = (eq.row, eq.column)
+        payoffs: tuple = eq.payoffs
+        if args.exact:
+            assert eq.exact is not None
+            x, y = eq.exact
+            payoffs = (
+                sum(x[i] * exact_a[i, j] * y[j] for i in range(len(x)) for j in range(len(y))),
+                sum(x[i] * exact_b[i, j] * y[j] for i in range(len(x)) for j in range(len(y))),
+            )
+            strategies = (x, y)
+            entry["exact"] = {
+                "strategies": [[str(p) for p in x], [str(p) for p in y]],
+                "payoffs": [str(v) for v in payoffs],
+            }
+        equilibria.append(entry)
+        lines.append("")
+        lines.append(
+            f"Equilibrium {number}: payoffs "
+            + ", ".join(
+                f"{name} {_text(v, args.exact)}"
+                for name, v in zip(game.players, payoffs, strict=True)
+            )
+        )
+        width = max(len(name) for name in game.players)
+        for name, labels, probs in zip(game.players, game.strategies, strategies, strict=True):
+            support = ", ".join(
+                f"{label} {_text(p, args.exact)}"
+                for label, p in zip(labels, probs, strict=True)
+                if p != 0
+            )
+            lines.append(f"  {name + ':':<{width + 1}} {support}")
+    lines.extend(_notes_text(result.notes))
+    data = {
+        "format": "nfg",
+        "source": args.path,
+        "status": result.status,
+        "method": result.method,
+        "players": list(game.players),
+        "strategy_labels": [list(labels) for labels in game.strategies],
+        "equilibria": equilibria,
+        "components": [list(c) for c in result.components],
+        "notes": list(result.notes),
+    }
+    return {"json": data, "text": "\n".join(lines)}
+
+
+def _solve_scenario(args: argparse.Namespace) -> dict:
+    scenario = load_scenario(args.path)
+    if isinstance(scenario.talks, StanceTalks):
+        tree = efg_game_tree(scenario_to_efg(scenario), exact=True if args.exact else None)
+        how = f"the tree that 'negotiation export {args.path} --format efg' writes"
+    else:  # bargaining talks: no Gambit file holds them; the scenario's own tree
+        tree = scenario_tree(scenario)
+        how = "its game tree (bargaining talks)"
+    note = (
+        f"scenario {scenario.name!r} solved as {how}: its subgame-perfect equilibria (every "
+        "talks equilibrium, every optimal move); 'negotiation run' picks the headline one"
+    )
+    return _solve_extensive(
+        tree,
+        scenario.title,
+        args,
+        include_nash=False,
+        tol=scenario.solver.tolerance,
+        max_equilibria=scenario.solver.max_equilibria,
+        extra_notes=(note,),
+    )
+
+
+def _solve_extensive(
+    tree: GameTree,
+    title: str,
+    args: argparse.Namespace,
+    *,
+    include_nash: bool,
+    tol: float = REGRET_TOLERANCE,
+    max_equilibria: int = 10_000,
+    extra_notes: tuple[str, ...] = (),
+) -> dict:
+    result = solve_efg(
+        tree,
+        method=args.method,
+        exact=True if args.exact else None,
+        tol=tol,
+        include_nash=include_nash,
+        max_equilibria=max_equilibria,
+        max_strategic_cells=max(args.strategic_cells, 1),
+    )
+    notes = list(extra_notes) + list(result.notes)
+    if not include_nash and not extra_notes:
+        notes.append("Nash equilibria of the strategic form not enumerated (--strategic-cells 0)")
+    data = result.to_dict()
+    data = {"format": "efg", "source": args.path, **data, "notes": notes}
+    for entry, eq in zip(data["equilibria"], result.equilibria, strict=True):
+        if args.exact:
+            assert eq.exact is not None
+            entry["exact"] = {
+                "strategies": [
+                    [[str(p) for p in probs] for probs in player] for player in eq.exact[0]
+                ],
+                "payoffs": [str(v) for v in eq.exact[1]],
+            }
+    return {"json": data, "text": _extensive_text(title, result, args, notes)}
+
+
+def _extensive_text(
+    title: str, result: ExtensiveFormResult, args: argparse.Namespace, notes: list[str]
+) -> str:
+    players = result.players
+    perfect = len(result.subgame_perfect)
+    lines = [
+        f"{args.path}: {_title(title)}, an extensive game; players {players[0]}, "
+        f"{players[1]}; {len(result.infosets[0])} + {len(result.infosets[1])} "
+        "information sets",
+        f"method {result.method}, status {result.status}: {_count(len(result.equilibria))} "
+        f"({perfect} subgame perfect)",
+    ]
+    for number, eq in enumerate(result.equilibria, start=1):
+        lines.append("")
+        lines.append(
+            f"Equilibrium {number}: {_kind(eq)}; payoffs " + _payoff_text(players, eq, args.exact)
+        )
+        strategies = eq.exact[0] if args.exact and eq.exact is not None else eq.strategies
+        width = max(len(name) for name in players)
+        for player, infosets in enumerate(result.infosets):
+            for k, infoset in enumerate(infosets):
+                probs = strategies[player][k]
+                support = ", ".join(
+                    f"{action} {_text(p, args.exact)}"
+                    for action, p in zip(infoset.actions, probs, strict=True)
+                    if p != 0
+                )
+                name = f' "{infoset.label}"' if infoset.label else ""
+                flag = "  (completed)" if (player, k) in eq.completed else ""
+                lines.append(
+                    f"  {players[player]:<{width}} infoset {infoset.number or k + 1}{name}: "
+                    f"{support}{flag}"
+                )
+    if any(eq.completed for eq in result.equilibria):
+        lines.append("")
+        lines.append(
+            "(completed): the mixed strategy leaves this information set open (its own earlier "
+            "moves exclude it); the behaviour shown is the backward-induction completion"
+        )
+    lines.extend(_notes_text(notes))
+    return "\n".join(lines)
+
+
+def _kind(eq: BehaviourEquilibrium) -> str:
+    if eq.subgame_perfect:
+        how = "backward induction" if eq.source == "backward_induction" else "strategic form"
+        return f"subgame perfect ({how})"
+    return (
+        "Nash, not subgame perfect (a one-shot deviation in a subgame gains "
+        f"{eq.max_subgame_regret:.3g})"
+    )
+
+
+def _payoff_text(players: tuple[str, str], eq: BehaviourEquilibrium, exact: bool) -> str:
+    values = eq.exact[1] if exact and eq.exact is not None else eq.payoffs
+    return ", ".join(f"{name} {_text(v, exact)}" for name, v in zip(players, values, strict=True))
+
+
+def _title(title: str) -> str:
+    return title or "(untitled)"
+
+
+def _count(n: int) -> str:
+    return f"{n} equilibrium" if n == 1 else f"{n} equilibria"
+
+
+def _notes_text(notes: Any) -> list[str]:
+    if not notes:
+        return []
+    return ["", "Notes:"] + [f"  - {note}" for note in notes]
+
+
+# --------------------------------------------------------------------------- export
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Handler of ``negotiation export``."""
+    try:
+        scenario = load_scenario(args.config)
+        if args.format == "efg":
+            if not isinstance(scenario.talks, StanceTalks):
+                raise _BadInput(
+                    f"{args.config}: the talks are a bargaining problem, which a Gambit file "
+                    "cannot hold; only scenarios with stance talks can be exported"
+                )
+            text = _written(write_efg, scenario_to_efg(scenario), args.config)
+        else:
+            if scenario.moves:
+                raise _BadInput(
+                    f"{args.config}: a scenario with pre-talk moves is a tree; use --format efg"
+                )
+            if not isinstance(scenario.talks, StanceTalks):
+                raise _BadInput(
+                    f"{args.config}: the talks are a bargaining problem, not a strategic game"
+                )
+            A, B, _ = stage_payoffs(scenario, [])
+            game = NormalFormGame(
+                scenario.title,
+                scenario.side_names,
+                (tuple(scenario.talks.actions[0]), tuple(scenario.talks.actions[1])),
+                A[0],
+                B[0],
+                f"Talks of scenario {scenario.name!r}: expected payoffs of each pair of stances.",
+            )
+            text = _written(write_nfg, game, args.config)
+    except (_BadInput, ConfigError) as error:
+        return _fail(error, str(args.config))
+    out = (
+        Path(args.out)
+        if args.out
+        else Path("results") / scenario.name / f"{scenario.name}.{args.format}"
+    )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        return _fail(_BadInput(f"{out}: cannot write the file ({error.strerror})"), str(out))
+    print(out)
+    return 0
+
+
+def _written(writer: Any, game: Any, config: str) -> str:
+    """The file's text; a label Gambit would refuse is the scenario's problem (exit 2)."""
+    try:
+        return writer(game)
+    except ValueError as error:
+        raise _BadInput(f"{config}: cannot write the game for Gambit: {error}") from None
+
+
+# --------------------------------------------------------------------------- parser
