@@ -480,17 +480,22 @@ def _run_parallel(executor: cf.Executor, solver: PointSolver, base: Mapping[str,
         for index, (start, stop) in ((i, bounds[i]) for i in todo)
     }
     try:
-        for future in cf.as_completed(futures):
-            index = futures[future]
+        for future in cf.as_completed(list(futures)):
+            # Forget each future once handled: a finished future holds its chunk's table, and
+            # keeping them all would grow the parent by the whole sweep (~200 bytes a point).
+            index = futures.pop(future)
             try:
                 frame = future.result()
             except Exception as error:  # noqa: BLE001 - reported by run_sweep
                 failures[index] = error
                 continue
+            finally:
+                del future
             finish(index, frame)
+            del frame
     except BaseException:
-        for future in futures:
-            future.cancel()
+        for pending in futures:
+            pending.cancel()
         try:
             executor.shutdown(wait=False, cancel_futures=True)
         except TypeError:  # Dask's executor has no cancel_futures (cancelled above)
