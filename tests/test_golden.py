@@ -22,6 +22,13 @@ from negotiation.io.config import load_scenario
 from negotiation.solvers.qre import principal_branch_limits
 
 GOLDEN = Path(__file__).parent / "golden"
+#: The scenario files as they were at 6e44c2f (the packaged ones have changed since).
+SCENARIOS = GOLDEN / "scenarios"
+#: Rules that compare the two sides' payoffs, which compare them on each side's own scale
+#: since issue 10 (solvers/selection.py, "Units"): the frozen equilibrium sets still hold, but
+#: the one they select may differ (on the frozen point sets: 16 of 256 Madrid points under
+#: logit_qre, 27 under payoff_dominant and utilitarian; none under risk_dominant).
+UNIT_FREE = {"logit_qre", "payoff_dominant", "utilitarian"}
 #: Fields whose content changed on purpose (see the module docstring).
 CHANGED = {"method", "notes", "equilibria", "equilibrium_count", "equilibrium_classes", "negotiation_version"}
 
@@ -68,12 +75,17 @@ CASES = [("madrid_2025", rule) for rule in ("logit_qre", "payoff_dominant", "ris
 def test_summaries_equal_the_frozen_ones(scenario, rule):
     golden = json.loads((GOLDEN / f"summary_{scenario}_{rule or 'payoff_dominant'}.json").read_text())
     overrides = {"solver.selection_rule": rule} if rule else None
-    summary = analyze(load_scenario(scenario, overrides), all_equilibria=True).to_dict()
-    assert differences(summary, golden) == []
+    summary = analyze(load_scenario(SCENARIOS / f"{scenario}.toml", overrides), all_equilibria=True).to_dict()
+    if rule not in UNIT_FREE:
+        assert differences(summary, golden) == []
     for new, old in ((summary, golden), (summary["counterfactual"], golden["counterfactual"])):
         assert new["equilibrium_count"] == len(old["equilibria"])
         assert _equilibrium_keys(new) == _equilibrium_keys(old)
         assert sum(c["count"] for c in new["equilibrium_classes"]) == new["equilibrium_count"]
+        # the one selected is one of the frozen subgame-perfect equilibria
+        assert any(e["equilibrium_path"] == new["equilibrium_path"]
+                   and all(abs(e["payoffs"][k] - v) <= 1e-9 for k, v in new["payoffs"].items())
+                   for e in old["equilibria"])
 
 
 def test_qre_limits_of_madrid_stages_equal_the_frozen_ones():

@@ -189,7 +189,8 @@ def test_utilitarian_picks_the_highest_payoff_sum():
     choice = utilitarian(STAG, STAG.T, STAG_EQUILIBRIA)
     assert (choice.index, choice.fallback) == (2, False)
     assert choice.reason == (
-        "highest sum of expected payoffs: 18 (payoffs (9, 9)); the next best sum is 15.75"
+        "highest sum of expected payoffs 2 (1 + 1, each side's payoff on its own scale in this game: "
+        "0 at its worst outcome, 1 at its best); the next best sum is 1.75"
     )
 
 
@@ -323,7 +324,13 @@ def test_rule_invariants_on_pure_equilibria(game):
     if not best.fallback:
         others = np.delete(u, best.index, axis=0)
         assert np.all(u[best.index] >= others)
-    assert utilitarian(A, B, eqs).index == int(np.argmax(u.sum(axis=1)))
+    # relative utilitarianism: each side's payoffs from 0 at its worst cell to 1 at its best
+    def relative(M):
+        span = M.max() - M.min()
+        return (M - M.min()) / span if span > 0 else np.zeros_like(M, dtype=float)
+
+    shares = np.array([(x @ relative(A) @ y, x @ relative(B) @ y) for x, y in eqs])
+    assert utilitarian(A, B, eqs).index == int(np.argmax(shares.sum(axis=1)))
 
 
 def test_selection_on_solver_output():

@@ -32,6 +32,7 @@ __all__ = [
     "make_equilibrium",
     "max_regret",
     "max_regrets",
+    "own_scale",
     "payoff_scales",
 ]
 
@@ -89,6 +90,46 @@ def max_regrets(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray) -> n
     column = column_values.max(-1) - (y * column_values).sum(-1)
     regret = np.maximum(row, column)
     return np.maximum(regret, 0 * regret)
+
+
+def own_scale(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Each game with each player's payoffs on that player's own scale: shifted so that its
+    worst payoff in the game is 0 and divided by its range, so that its best is 1.
+
+    A player's payoffs are von Neumann-Morgenstern utilities, defined up to a positive affine
+    map :math:`a u + b` of that player's alone; on its own scale a game is the same whatever
+    the units of either player, so a rule that compares the two players' payoffs (adds them,
+    weighs one's deviation losses against the other's, traces both with one logit precision)
+    stops depending on units. A player indifferent over the whole game (range 0, or a range at
+    the level of rounding, 64 ulps of its largest payoff) gets all zeros.
+
+    Parameters
+    ----------
+    A, B : numpy.ndarray, shape (G, m, n)
+
+    Returns
+    -------
+    A, B : numpy.ndarray, shape (G, m, n)
+        Each in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.array([[[9., 0.], [8., 7.]]])
+    >>> a, b = own_scale(A, 0.5 * A + 3.0)
+    >>> bool(np.array_equal(a, b)), a[0].tolist()
+    (True, [[1.0, 0.0], [0.8888888888888888, 0.7777777777777778]])
+    """
+
+    def scaled(M: np.ndarray) -> np.ndarray:
+        M = np.asarray(M, dtype=float)
+        low = M.min(axis=(-1, -2), keepdims=True)
+        span = M.max(axis=(-1, -2), keepdims=True) - low
+        noise = 64 * np.finfo(float).eps * np.abs(M).max(axis=(-1, -2), keepdims=True)
+        flat = span <= noise
+        return np.where(flat, 0.0, (M - low) / np.where(flat, 1.0, span))
+
+    return scaled(A), scaled(B)
 
 
 def payoff_scales(A: np.ndarray, B: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ Rules
     :math:`u^k \ge u^l` for both players with strict inequality for at least one.
     The selected equilibrium payoff-dominates every other one. *Fallback* when none
     does: among the Pareto-undominated equilibria, the highest payoff sum
-    :math:`u^k_1 + u^k_2`; ties to the lowest index.
+    :math:`u^k_1 + u^k_2` on the sides' own scales (see Units); ties to the lowest index.
 ``risk_dominant``
     Harsanyi and Selten (1988, sec. 3.9 and 5.6). For two strict pure equilibria
     :math:`(1, 1)` and :math:`(2, 2)` of a 2x2 game, :math:`(1, 1)` risk-dominates
@@ -36,22 +36,40 @@ Rules
     candidates. *Fallback* when no pure equilibrium risk-dominates all others (ties,
     cycles, no pure equilibrium): the ``logit_qre`` rule.
 ``utilitarian``
-    The highest payoff sum :math:`u^k_1 + u^k_2`; ties to the lowest index (flagged as a
-    fallback).
+    The highest payoff sum :math:`u^k_1 + u^k_2`, each side's payoff on its own scale (see
+    Units: relative utilitarianism); ties to the lowest index (flagged as a fallback).
 ``logit_qre``
     The equilibrium nearest, in L1 distance :math:`\|x^k - x^*\|_1 + \|y^k - y^*\|_1`, to
     the limit :math:`(x^*, y^*)` of the principal branch of the logit quantal response
     equilibrium (McKelvey and Palfrey 1995; :mod:`negotiation.solvers.qre`); ties (within
     ``1e-9``) to the lowest index (flagged as a fallback).
 
-Numerical ties are decided with the tolerance ``1e-9 * s`` (``1e-9 * s**2`` for Nash
-products), :math:`s` the larger of the two payoff ranges. A game with one equilibrium
-selects it outright under every rule.
+Units
+-----
+Each player's payoffs are von Neumann-Morgenstern utilities, meaningful only up to a
+positive affine map :math:`a u_i + b` of that player's alone. Every rule above therefore
+reads each game with each player's payoffs on the player's own scale in that game
+(:func:`negotiation.solvers.records.own_scale`: 0 at its worst cell, 1 at its best) before it
+compares anything across players. Payoff dominance and the Nash equilibria are unchanged;
+the Nash products of risk dominance only change by a common factor (Harsanyi and Selten 1988,
+sec. 3.4 require the solution of a game to be invariant to such maps); the payoff sums of
+``utilitarian`` (and of the payoff-dominance fallback) become sums of *relative* utilities
+(relative utilitarianism, Dhillon and Mertens 1999); and the logit QRE is traced with one
+precision :math:`\lambda` on the two normalised scales, i.e. with player :math:`i`'s
+precision :math:`\lambda / r_i` on its raw payoffs, :math:`r_i` its payoff range. The scale is
+the game's own (the stage, not the whole tree), so that a stage is solved as a game in its
+own right: its selection depends on nothing outside it (Harsanyi and Selten's subgame
+consistency). A player indifferent over the whole game has all payoffs 0.
+
+Numerical ties are decided with the tolerance ``1e-9`` on these scales. A game with one
+equilibrium selects it outright under every rule.
 
 References
 ----------
 Harsanyi, J. C. and Selten, R. (1988). *A General Theory of Equilibrium Selection in
 Games*. MIT Press.
+Dhillon, A. and Mertens, J.-F. (1999). Relative utilitarianism. *Econometrica* 67(3),
+471--498.
 McKelvey, R. D. and Palfrey, T. R. (1995). Quantal response equilibria for normal form
 games. *Games and Economic Behavior* 10, 6--38.
 
@@ -79,7 +97,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from negotiation.solvers.qre import BranchLimits, QREBranch, _game, principal_branch_limits
-from negotiation.solvers.records import max_regret, payoff_scales
+from negotiation.solvers.records import max_regret, own_scale, payoff_scales
 
 __all__ = [
     "SELECTION_RULES",
@@ -273,7 +291,13 @@ def select_equilibria(
     column = np.asarray(column, dtype=float)
     valid = np.asarray(valid, dtype=bool)
     G = A.shape[0]
-    s = payoff_scales(A, B) if G else np.zeros(0)
+    payoffs = _equilibrium_payoffs(A, B, row, column)
+    # Risk dominance is invariant as it stands (Nash products change by a common factor) and
+    # is reported in the game's own numbers; every other rule compares the players on their own
+    # scales (worst cell 0, best 1), so that no choice depends on either side's units.
+    raw = (A, B, payoff_scales(A, B) if G else np.zeros(0))
+    A, B = own_scale(A, B)
+    s = np.ones(G)
     u = _equilibrium_payoffs(A, B, row, column)
     several = valid.sum(axis=1) > 1
     index = np.zeros(G, dtype=int)
@@ -282,7 +306,7 @@ def select_equilibria(
     traced = np.zeros(0, dtype=int)
     if rule == "logit_qre" or rule == "risk_dominant":
         if rule == "risk_dominant":
-            index, fallback, detail = _risk_dominant(A, B, row, column, valid, u, s)
+            index, fallback, detail = _risk_dominant(raw[0], raw[1], row, column, valid, payoffs, raw[2])
             need = np.flatnonzero(several & fallback)
         else:
             need = np.flatnonzero(several)
@@ -311,7 +335,8 @@ def select_equilibria(
     fallback = np.where(several, fallback, False)
     if rule == "logit_qre" and "distances" not in detail:
         detail = {"distances": np.zeros(valid.shape), "tied": valid.copy()}
-    return Selections(rule, index, fallback, u, valid, detail, limits, traced)
+    detail["shares"] = u
+    return Selections(rule, index, fallback, payoffs, valid, detail, limits, traced)
 
 
 # --------------------------------------------------------------------------- one game
@@ -436,17 +461,19 @@ def risk_dominant(A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any], **qre_o
 
 
 def utilitarian(A: ArrayLike, B: ArrayLike, equilibria: Sequence[Any]) -> Selection:
-    r"""The equilibrium with the highest sum of expected payoffs :math:`u_1 + u_2`.
+    r"""The equilibrium with the highest sum of expected payoffs :math:`u_1 + u_2`, each side's
+    payoffs on its own scale in the game (0 at its worst cell, 1 at its best: relative
+    utilitarianism, Dhillon and Mertens 1999), so that the choice does not depend on units.
 
-    Ties (within ``1e-9 * s``) go to the lowest index and are flagged ``fallback=True``.
+    Ties (within ``1e-9``) go to the lowest index and are flagged ``fallback=True``.
 
     Examples
     --------
     >>> import numpy as np
     >>> A = np.array([[9., 0.], [8., 7.]])
     >>> e, f = np.eye(2)
-    >>> utilitarian(A, A.T, [(f, f), (e, e)]).reason
-    'highest sum of expected payoffs: 18 (payoffs (9, 9)); the next best sum is 14'
+    >>> utilitarian(A, A.T, [(f, f), (e, e)]).reason.split(";")[0]
+    "highest sum of expected payoffs 2 (1 + 1, each side's payoff on its own scale in this game: 0 at its worst outcome, 1 at its best)"
     """
     return _one("utilitarian", A, B, equilibria)
 

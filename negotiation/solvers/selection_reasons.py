@@ -24,6 +24,12 @@ def _pair(u: np.ndarray) -> str:
     return f"({_fmt(u[0])}, {_fmt(u[1])})"
 
 
+def _shares(u: np.ndarray) -> str:
+    """A payoff sum on the sides' own scales, said so."""
+    return (f"{_fmt(u[0] + u[1])} ({_fmt(u[0])} + {_fmt(u[1])}, each side's payoff on its own scale "
+            "in this game: 0 at its worst outcome, 1 at its best)")
+
+
 def _ties(indices: Sequence[int]) -> str:
     return ", ".join(str(i) for i in indices)
 
@@ -47,12 +53,12 @@ def _payoff_reason(sel: Selections, g: int) -> str:
         )
     tied = np.flatnonzero(sel.detail["tied"][g])
     undominated = int(sel.detail["undominated"][g].sum())
-    sums = sel.detail["sums"][g]
     note = f" (tied with equilibria {_ties(tied[1:])}; lowest index taken)" if len(tied) > 1 else ""
+    shares = sel.detail["shares"][g]
     return (
         f"no equilibrium payoff-dominates all others, so by the fallback it is the one with the "
-        f"highest payoff sum ({_fmt(sums[k])}, payoffs {_pair(u[k])}) among the {undominated} "
-        f"Pareto-undominated equilibria{note}"
+        f"highest payoff sum {_shares(shares[k])} among the {undominated} Pareto-undominated "
+        f"equilibria{note}"
     )
 
 
@@ -62,14 +68,15 @@ def _utilitarian_reason(sel: Selections, g: int) -> str:
     k = int(sel.index[g])
     sums = sel.detail["sums"][g][sel.valid[g]]
     tied = np.flatnonzero(sel.detail["tied"][g])
+    shares = sel.detail["shares"][g]
     if len(tied) > 1:
         return (
-            f"highest sum of expected payoffs ({_fmt(sums[k])}), tied with equilibri"
+            f"highest sum of expected payoffs {_shares(shares[k])}, tied with equilibri"
             f"{'um' if len(tied) == 2 else 'a'} {_ties(tied[1:])}; the tie goes to the lowest index"
         )
     return (
-        f"highest sum of expected payoffs: {_fmt(sums[k])} (payoffs {_pair(sel.payoffs[g, k])}); the "
-        f"next best sum is {_fmt(np.delete(sums, k).max())}"
+        f"highest sum of expected payoffs {_shares(shares[k])}; the next best sum is "
+        f"{_fmt(np.delete(sums, k).max())}"
     )
 
 

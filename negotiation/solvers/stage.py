@@ -5,11 +5,11 @@ A stage is a bimatrix game :math:`(A, B)` (row player first, indexed
 ``(G, m, n)`` (the stages of every point of a sweep and every history of a tree), and
 returns all their equilibria as padded arrays (:class:`StageSolutions`), by one rule:
 
-1. games equal up to a constant added to one player's payoffs (a move's cost paid in every
-   outcome of a stage, say) or a common positive factor are solved once: each game is mapped
-   to a canonical one (:func:`canonical`: shifted to a smallest payoff of 0 per player,
-   divided by the payoff scale), which changes no equilibrium and no selection, and identical
-   canonical games (to 2^-40) share one solution;
+1. games equal up to a positive affine map of one player's payoffs (a move's cost paid in
+   every outcome of a stage, say, or a change of units) are solved once: each game is mapped
+   to a canonical one (:func:`canonical`: each player's payoffs from 0 at its worst to 1 at
+   its best), which changes no equilibrium and no selection, and identical canonical games
+   (to 2^-40) share one solution;
 2. with the default ``method="enumeration"`` every game goes through the batched support
    enumeration of :mod:`negotiation.solvers.support`, which certifies non-degenerate games
    (every label decided outside a margin); its answer for a certified game is that of the
@@ -257,16 +257,13 @@ def shifted(M: np.ndarray) -> np.ndarray:
 
 
 def canonical(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""Each game with each player's payoffs shifted so that their smallest is 0, then both
-    divided by the game's payoff scale :math:`s` (the larger range): equilibria, the
-    selection rules (their tolerances are relative to :math:`s`) and the logit QRE (traced in
-    :math:`\lambda s`) do not change when a constant is added to one player's payoffs or both
-    are multiplied by one positive number, so games that differ only so are one game."""
-    from negotiation.solvers.records import payoff_scales
+    r"""Each game with each player's payoffs on its own scale
+    (:func:`negotiation.solvers.records.own_scale`: worst 0, best 1). Equilibria do not change
+    under a positive affine map of one player's payoffs, and neither does any selection rule,
+    which compares the players on these scales; so games that differ only so are one game."""
+    from negotiation.solvers.records import own_scale
 
-    A, B = shifted(A), shifted(B)
-    s = payoff_scales(A, B)[:, None, None]
-    return A / s, B / s
+    return own_scale(A, B)
 
 
 #: Resolution at which two canonical games count as the same (2^-40 of the scale).
