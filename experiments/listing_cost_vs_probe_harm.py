@@ -48,12 +48,12 @@ from negotiation.io.config import default_config_path, read_config
 from negotiation.io.key_paths import value_at
 from negotiation.model.outcomes import OUTCOMES
 from negotiation.study.design import sweep_design
-from negotiation.study.one_at_a_time import key_path_label
 from negotiation.study.sweep import CheckpointConflict, run_sweep
 from negotiation.study.uncertainty import headline, verdicts
 from negotiation.viz.figures import save_figure
 from negotiation.viz.phase_map import plot_phase_map
 from negotiation.viz.sensitivity_figures import plot_path_map
+from negotiation.viz.style import describe
 
 NAME = "listing_cost_vs_probe_harm"
 LISTING_COST = "moves.entity_listing.cost"
@@ -121,8 +121,8 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
                       ("paths", plot_path_map(table, x, y, scenario=title, moves=[m.name for m in scenario.moves]))):
         ax = fig.axes[0]
         ax.set_title(ax.get_title().replace(": ", "\n", 1))
-        ax.set_xlabel(key_path_label(x) + "\n(paid by the US when it lists)", fontsize=8.5)
-        ax.set_ylabel(key_path_label(y) + "\n(damage to the US if there is no deal)", fontsize=8.5)
+        ax.set_xlabel(describe(x, config) + "\n(paid by the US when it lists)", fontsize=8.5)
+        ax.set_ylabel(describe(y, config) + "\n(damage to the US if there is no deal)", fontsize=8.5)
         here = (value_at(config, x), value_at(config, y))
         ax.plot(*here, marker="*", color="black", ms=11, ls="none")
         ax.annotate("as in the file", here, xytext=(6, 6), textcoords="offset points", fontsize=8)

@@ -22,8 +22,8 @@ What is measured (with :mod:`negotiation.study`, every value of a point solved b
   full size n = 512, i.e. 7,168 evaluations; smoke n = 16) with bootstrap intervals;
 * a tornado of P(truce), each value from its 5% to its 95% quantile, the others as in the file;
 * verdict flips: for each declared value, the smallest decrease and increase (within its
-  distribution's 0.1%-99.9% quantile span, to 1e-4) that changes the verdict, and the
-  smallest that changes the moves played.
+  distribution's 0.1%-99.9% quantile span, to 1e-4) that changes the verdict (the path or the
+  package), and the smallest that changes the moves played.
 
 Writes to ``OUT`` (default ``results/experiments/madrid_robustness``): ``sweep/`` (the
 sweep table), ``summary.json``, ``sobol_indices.csv``, ``tornado.csv``, ``verdict_flips.csv``,
@@ -45,12 +45,17 @@ from pathlib import Path
 import pandas as pd
 
 from negotiation.io.config import default_config_path, read_config
-from negotiation.model.outcomes import OUTCOMES
 from negotiation.study.design import sweep_design
-from negotiation.study.one_at_a_time import key_path_label, tornado_data, verdict_flips
+from negotiation.study.one_at_a_time import tornado_data, verdict_flips
 from negotiation.study.sobol import sobol_sensitivity
 from negotiation.study.sweep import CheckpointConflict, run_sweep
-from negotiation.study.uncertainty import headline, truce_probability, verdict_share, verdicts
+from negotiation.study.uncertainty import (
+    VERDICT_PREFIX,
+    headline,
+    truce_probability,
+    verdict_share,
+    verdicts,
+)
 from negotiation.viz.figures import save_figure
 from negotiation.viz.phase_map import plot_phase_map
 from negotiation.viz.sensitivity_figures import (
@@ -58,6 +63,7 @@ from negotiation.viz.sensitivity_figures import (
     plot_tornado,
     plot_truce_probability,
 )
+from negotiation.viz.style import describe
 
 NAME = "madrid_robustness"
 SEED = 20250914
@@ -109,27 +115,27 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
                 "truce_probability")
 
     start = time.perf_counter()
-    verdict_output = f"verdict_{head.verdict}"
+    verdict_output = f"{VERDICT_PREFIX}{head.verdict}"
     sobol = sobol_sensitivity(config, outputs=("p_truce", verdict_output), samples=sizes["sobol"], seed=SEED,
                               source=path.name, n_resamples=sizes["resamples"],
                               checkpoint_dir=out / "sobol_checkpoints")
     timings["sobol"] = time.perf_counter() - start
     sobol.table().to_csv(out / "sobol_indices.csv", index=False)
-    save_figure(plot_sobol_indices(sobol, "p_truce"), out / "figures", "sobol_p_truce")
-    save_figure(plot_sobol_indices(sobol, verdict_output), out / "figures", "sobol_verdict")
+    save_figure(plot_sobol_indices(sobol, "p_truce", config=config), out / "figures", "sobol_p_truce")
+    save_figure(plot_sobol_indices(sobol, verdict_output, config=config), out / "figures", "sobol_verdict")
     top = sobol.table().query("output == 'p_truce'")
     x, y = top["key_path"].iloc[0], top["key_path"].iloc[1]
     fig = plot_phase_map(table, x, y, scenario=title, bins=min(20, max(2, int(len(table) ** 0.5 / 3))))
     ax = fig.axes[0]
     ax.set_title(ax.get_title().replace(": ", "\n", 1))
-    ax.set_xlabel(key_path_label(x))
-    ax.set_ylabel(key_path_label(y))
+    ax.set_xlabel(describe(x, config))
+    ax.set_ylabel(describe(y, config))
     save_figure(fig, out / "figures", "outcome_top_two")
 
     start = time.perf_counter()
     tornado = tornado_data(config, source=path.name)
     tornado.table().to_csv(out / "tornado.csv", index=False)
-    save_figure(plot_tornado(tornado), out / "figures", "tornado")
+    save_figure(plot_tornado(tornado, config=config), out / "figures", "tornado")
     timings["tornado"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -177,7 +183,7 @@ def findings(title, size, head, table, normal, boot, share, paths, sobol, verdic
              timings) -> str:
     """The measured figures in words (nothing here is typed in by hand)."""
     names = verdicts(table)
-    verdict_counts = {o: int((names == o).sum()) for o in OUTCOMES}
+    verdict_counts = {str(o): int((names == o).sum()) for o in sorted(set(names.tolist()), key=lambda o: -(names == o).sum())}
     lines = [f"# Robustness of the Madrid verdict ({size} size)", "",
              f"Scenario: {title}. Headline as in the file: **{head.verdict}**, moves played "
              f"`{head.equilibrium_path}`, P(truce) = {head.p_truce:.3f}.", "",

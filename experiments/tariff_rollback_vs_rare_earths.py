@@ -53,14 +53,13 @@ import pandas as pd
 import negotiation as ng
 from negotiation.io.config import default_config_path, read_config
 from negotiation.io.key_paths import value_at
-from negotiation.model.outcomes import OUTCOMES
 from negotiation.study.design import sweep_design
-from negotiation.study.one_at_a_time import key_path_label
 from negotiation.study.sweep import CheckpointConflict, run_sweep
 from negotiation.study.uncertainty import headline, verdicts
 from negotiation.viz.figures import save_figure
 from negotiation.viz.phase_map import plot_phase_map
 from negotiation.viz.sensitivity_figures import plot_path_map
+from negotiation.viz.style import describe
 
 NAME = "tariff_rollback_vs_rare_earths"
 ROLLBACK = "sides.us.utilities.tariffs[3]"
@@ -149,8 +148,8 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
                                                           moves=[m.name for m in scenario.moves]))):
             ax = fig.axes[0]
             ax.set_title(ax.get_title().replace(": ", "\n", 1))
-            ax.set_xlabel(key_path_label(x) + "\n(lower = costlier rollback for the US)", fontsize=8.5)
-            ax.set_ylabel(key_path_label(y) + Y_NOTES[name], fontsize=8.5)
+            ax.set_xlabel(describe(x, config) + "\n(lower = costlier rollback for the US)", fontsize=8.5)
+            ax.set_ylabel(describe(y, config) + Y_NOTES[name], fontsize=8.5)
             here = (value_at(config, x), value_at(config, y))
             ax.plot(*here, marker="*", color="black", ms=11, ls="none")
             ax.annotate("as in the file", here, xytext=(6, 6), textcoords="offset points", fontsize=8)
@@ -159,7 +158,7 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
         v = verdicts(table)
         maps[name] = {
             "x": x, "y": y, "points": len(table), "invalid": int((v == "").sum()),
-            "verdict_shares": {o: float((v == o).mean()) for o in OUTCOMES},
+            "verdict_shares": {str(o): float((v == o).mean()) for o in sorted(set(v.tolist()))},
             "p_truce_range": [float(table["p_truce"].min()), float(table["p_truce"].max())],
             "paths": sorted(set(table["equilibrium_path"])),
         }

@@ -30,7 +30,8 @@ SCENARIOS = GOLDEN / "scenarios"
 #: logit_qre, 27 under payoff_dominant and utilitarian; none under risk_dominant).
 UNIT_FREE = {"logit_qre", "payoff_dominant", "utilitarian"}
 #: Fields whose content changed on purpose (see the module docstring).
-CHANGED = {"method", "notes", "equilibria", "equilibrium_count", "equilibrium_classes", "negotiation_version"}
+CHANGED = {"method", "notes", "equilibria", "equilibrium_count", "equilibrium_classes", "negotiation_version",
+           "verdict", "talks_outcome"}  # the last two added by issue 10
 
 
 def differences(new, old, path=""):

@@ -4,6 +4,7 @@ figures are print quality (PNG at >= 200 dpi, PDF without Type 3 fonts)."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -285,3 +286,249 @@ def test_report_pdfs_have_no_type3_font_and_pngs_are_200_dpi(tmp_path, pie_analy
         else:
             with Image.open(path) as image:
                 assert min(image.info["dpi"]) >= DPI - 0.5, name
+
+
+# ---------------------------------------------------------------- print checks on the Madrid figures
+# Every figure the package writes for the packaged scenario madrid_2025 (the report figures,
+# a phase map and a path map of a small grid sweep, a tornado, Sobol' indices, and the game
+# tree of the scenario with a third move) is checked as a printer would: PNG >= 200 dpi,
+# no Type 3 font in the PDF, no two labels on top of one another, no raw key path.
+
+SWEEP_X, SWEEP_Y = "talks.breakdown_probability", "sides.us.outcomes.deadlock"
+
+#: A third pre-talk move for the Madrid scenario (issue 10: tree labels overlapped with three).
+THIRD_MOVE = {"label": "China pauses rare-earth export licences", "by": "china", "cost": 0.01, "harm": 0.02,
+              "effects": {"deadlock_shift": {"us": -0.02}}}
+
+
+def _madrid_config() -> dict:
+    from negotiation.io.config import default_config_path, read_config
+
+    return read_config(default_config_path("madrid_2025"))
+
+
+def _three_move_config() -> dict:
+    config = copy.deepcopy(_madrid_config())
+    config["moves"]["rare_earth_pause"] = copy.deepcopy(THIRD_MOVE)
+    return config
+
+
+@pytest.fixture(scope="module")
+def madrid_figures(tmp_path_factory):
+    """``(figures, files)``: every figure written for madrid_2025 by stem, and every file.
+
+    The writers' own ``save_figure`` is wrapped so that the figures checked are the very
+    ones written."""
+    import negotiation.viz.figures as figures_module
+    import negotiation.viz.phase_map as phase_map_module
+    import negotiation.viz.style as style_module
+    from negotiation.study.one_at_a_time import tornado_data
+    from negotiation.study.points import solve_points
+    from negotiation.study.sobol import sobol_sensitivity
+    from negotiation.viz.phase_map import save_phase_map
+    from negotiation.viz.sensitivity_figures import plot_path_map, plot_sobol_indices, plot_tornado
+
+    out = tmp_path_factory.mktemp("madrid")
+    drawn: dict[str, Figure] = {}
+    files: dict[str, object] = {}
+
+    def recording(fig, out_dir, stem):
+        written = style_module.save_figure(fig, out_dir, stem)
+        key = f"{Path(out_dir).parent.name}/{stem}"
+        drawn[key] = fig
+        files.update({f"{key}.{name.rsplit('.', 1)[1]}": path for name, path in written.items()})
+        return written
+
+    config = _madrid_config()
+    scenario = scenario_from_dict(copy.deepcopy(config))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(figures_module, "save_figure", recording)
+        patch.setattr(phase_map_module, "save_figure", recording)
+        figures_module.save_report_figures(analyze(scenario), out / "two_moves")
+        figures_module.save_report_figures(analyze(scenario_from_dict(_three_move_config())), out / "three_moves")
+        xs, ys = np.meshgrid(np.linspace(0.0, 0.6, 7), np.linspace(0.5, 0.75, 6))
+        table = solve_points(config, {SWEEP_X: xs.ravel(), SWEEP_Y: ys.ravel()})
+        save_phase_map(table, SWEEP_X, SWEEP_Y, out / "sweep", scenario=scenario.title, config=config)
+        sensitivity = out / "sensitivity" / "figures"
+        recording(plot_path_map(table, SWEEP_X, SWEEP_Y, scenario=scenario.title, config=config,
+                                moves=[m.name for m in scenario.moves]), sensitivity, "path_map")
+        recording(plot_tornado(tornado_data(config), config=config), sensitivity, "tornado")
+        sobol = sobol_sensitivity(config, samples=8, n_resamples=19)
+        recording(plot_sobol_indices(sobol, config=config), sensitivity, "sobol_p_truce")
+    return drawn, files
+
+
+def _drawn_texts(fig: Figure) -> list:
+    """The texts a reader sees: visible, not empty, tick labels only of the ticks drawn."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    tick_labels, drawn_ticks = set(), set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                tick_labels |= {id(tick.label1), id(tick.label2)}
+            if ax.axison and axis.get_visible():  # the ticks inside the view, which are drawn
+                drawn_ticks |= {id(label) for tick in axis._update_ticks() for label in (tick.label1, tick.label2)}
+    return [t for t in fig.findobj(Text, include_self=False)
+            if t.get_visible() and t.get_text().strip() and (id(t) not in tick_labels or id(t) in drawn_ticks)]
+
+
+def _overlaps(fig: Figure, slack: float = -2.0) -> list[tuple[str, str]]:
+    """Pairs of drawn texts whose boxes come closer than ``-slack`` pixels (at 100 dpi) both ways."""
+    texts = _drawn_texts(fig)
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    boxes = [(s, b) for s, b in boxes if b.width > 0 and b.height > 0]
+    pairs = []
+    for i, (s, a) in enumerate(boxes):
+        for r, b in boxes[i + 1:]:
+            if min(a.x1, b.x1) - max(a.x0, b.x0) > slack and min(a.y1, b.y1) - max(a.y0, b.y0) > slack:
+                pairs.append((s, r))
+    return pairs
+
+
+def test_madrid_writes_every_figure(madrid_figures):
+    drawn, files = madrid_figures
+    assert set(drawn) == {
+        *(f"{d}/{stem}" for d in ("two_moves", "three_moves")
+          for stem in ("game_tree", "payoffs_by_outcome", "outcome_probabilities")),
+        "sweep/phase_map", "sensitivity/path_map", "sensitivity/tornado", "sensitivity/sobol_p_truce",
+    }
+    assert set(files) == {f"{key}.{ext}" for key in drawn for ext in ("png", "pdf")}
+
+
+def test_madrid_pngs_are_at_least_200_dpi(madrid_figures):
+    _, files = madrid_figures
+    for name, path in files.items():
+        if name.endswith(".png"):
+            with Image.open(path) as image:
+                assert min(image.info["dpi"]) >= 200 - 0.5, name
+
+
+def test_madrid_pdfs_embed_no_type3_font(madrid_figures):
+    _, files = madrid_figures
+    pdfs = [(name, path) for name, path in files.items() if name.endswith(".pdf")]
+    assert pdfs
+    for name, path in pdfs:
+        data = path.read_bytes()
+        assert TYPE3 not in data, name
+        assert b"/Subtype /TrueType" in data or b"/Subtype /Type0" in data, name  # the fonts are TrueType
+
+
+@pytest.mark.parametrize("key", [
+    *(f"{d}/{stem}" for d in ("two_moves", "three_moves") for stem in ("game_tree", "payoffs_by_outcome",
+                                                                        "outcome_probabilities")),
+    "sweep/phase_map", "sensitivity/path_map", "sensitivity/tornado", "sensitivity/sobol_p_truce",
+])
+def test_madrid_figure_labels_do_not_overlap(madrid_figures, key):
+    assert _overlaps(madrid_figures[0][key]) == []
+
+
+def test_madrid_figures_name_no_raw_key_path(madrid_figures):
+    from negotiation.viz.style import RAW_KEY_PATH
+
+    for key, fig in madrid_figures[0].items():
+        for text in _drawn_texts(fig):
+            assert not RAW_KEY_PATH.search(text.get_text()), (key, text.get_text())
+
+
+def test_sweep_figures_name_the_parameters_in_words(madrid_figures):
+    drawn, _ = madrid_figures
+    for key in ("sweep/phase_map", "sensitivity/path_map"):
+        ax = drawn[key].axes[0]
+        assert ax.get_xlabel() == "Probability an agreed truce breaks down"
+        assert ax.get_ylabel() == "United States: value of deadlock (utility, 0–1 scale)"
+    ticks = [t.get_text() for t in drawn["sensitivity/tornado"].axes[0].get_yticklabels()]
+    assert any(t.startswith("Probability an agreed truce breaks down\n[") for t in ticks)
+
+
+def test_three_move_tree_draws_every_decision(madrid_figures):
+    texts = [t.get_text() for t in madrid_figures[0]["three_moves/game_tree"].axes[0].texts]
+    words = [" ".join(t.split()) for t in texts]
+    assert words.count("China: China pauses rare-earth export licences") == 4
+    assert sum(t.startswith("truce ") or "\ntruce " in t for t in texts) == 8
+
+
+# The checks themselves can fail: each is shown a figure that breaks it.
+
+
+def test_overlap_check_sees_overlapping_labels():
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.text(0.5, 0.5, "a long label here")
+    ax.text(0.52, 0.51, "another long label")
+    ax.text(0.1, 0.1, "far away")
+    ax.set_axis_off()
+    assert _overlaps(fig) == [("a long label here", "another long label")]
+
+
+def test_overlap_check_ignores_ticks_outside_the_view():
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("x")
+    assert _overlaps(fig) == []
+
+
+def test_raw_key_path_check_sees_a_key_path():
+    from negotiation.viz.style import RAW_KEY_PATH
+
+    assert RAW_KEY_PATH.search("moves.entity_listing.cost (utility)")
+    assert RAW_KEY_PATH.search("deadlock of sides.us")
+    assert not RAW_KEY_PATH.search("Entity listing: cost to its maker (utility)")
+    assert not RAW_KEY_PATH.search("the US moves. Then China talks.")
+
+
+def test_dpi_check_sees_a_low_resolution_png(tmp_path):
+    fig = _mathtext_figure()
+    fig.savefig(tmp_path / "low.png", dpi=100)
+    with Image.open(tmp_path / "low.png") as image:
+        assert min(image.info["dpi"]) < 200
+
+
+# ---------------------------------------------------------------- key paths in words
+
+
+@pytest.mark.parametrize(("key_path", "words"), [
+    ("sides.us.outcomes.deadlock", "United States: value of deadlock (utility, 0–1 scale)"),
+    ("sides.china.outcomes.escalation", "China: value of escalation (utility, 0–1 scale)"),
+    ("sides.china.utilities.tariffs[3]", "China: utility of tariffs level 4 (fentanyl_rollback), 0–1 scale"),
+    ("sides.us.weights.export_controls", "United States: weight of export controls (share of 1)"),
+    ("moves.entity_listing.cost", "Entity listing: cost to its maker (utility)"),
+    ("moves.entity_listing.harm", "Entity listing: harm to China (utility)"),
+    ("moves.anti_dumping_probe.harm", "Anti dumping probe: harm to United States (utility)"),
+    ("moves.entity_listing.effects.deadlock_shift.china",
+     "Entity listing: shift of China's value of deadlock (utility)"),
+    ("moves.anti_dumping_probe.effects.deadlock_shift.us",
+     "Anti dumping probe: shift of United States' value of deadlock (utility)"),
+    ("moves.entity_listing.effects.breakdown_shift", "Entity listing: added probability that a truce breaks down"),
+    ("talks.breakdown_probability", "Probability an agreed truce breaks down"),
+    ("talks.bargaining.deadline", "Bargaining deadline (rounds of offers)"),
+    ("talks.bargaining.discount.us", "United States: discount factor per round of bargaining"),
+    ("p_truce", "Probability of a truce on the headline path"),
+    ("payoff_china", "China: payoff on the headline path (utility, 0–1 scale)"),
+    # any other key path: phrased from its parts
+    ("sides.us.outcomes.new_ending", "United States: value of new ending (utility, 0–1 scale)"),
+    ("moves.entity_listing.date", "Entity listing: date"),
+    ("scenario.as_of", "Scenario: as of"),
+    ("talks.something_new[1]", "Talks: something new item 2"),
+])
+def test_describe_names_key_paths_in_words(key_path, words):
+    from negotiation.viz.style import RAW_KEY_PATH, describe
+
+    config = _madrid_config()
+    assert describe(key_path, config) == words
+    assert describe(key_path, scenario_from_dict(copy.deepcopy(config))) == words  # a scenario built from it
+    assert not RAW_KEY_PATH.search(words)
+
+
+def test_describe_without_a_config_phrases_the_names():
+    from negotiation.viz.style import describe
+
+    assert describe("sides.us.outcomes.deadlock") == "US: value of deadlock (utility, 0–1 scale)"
+    assert describe("sides.china.utilities.tariffs[3]") == "China: utility of tariffs level 4, 0–1 scale"
+    assert describe("moves.entity_listing.harm") == "Entity listing: harm to the other side (utility)"

@@ -288,7 +288,7 @@ def test_points_equal_the_frozen_golden_rows(scenario, rule):
 def test_sweep_columns_expand_the_sides():
     assert "payoff_<side>" in SWEEP_COLUMNS
     assert sweep_columns(["a", "b"]) == (
-        "equilibrium_path", "p_truce", "p_deadlock", "p_escalation", "payoff_a", "payoff_b",
+        "equilibrium_path", "talks_outcome", "p_truce", "p_deadlock", "p_escalation", "payoff_a", "payoff_b",
         "status", "exact_fallback", "error",
     )
 

@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from negotiation.io.config import default_config_path, read_config
-from negotiation.study.one_at_a_time import key_path_label, tornado_data, verdict_flips
+from negotiation.study.one_at_a_time import tornado_data, verdict_flips
 from negotiation.study.points import solve_points
 from negotiation.study.sobol import sobol_analysis, sobol_sensitivity
 from negotiation.study.uncertainty import (
@@ -27,6 +27,7 @@ from negotiation.study.uncertainty import (
     verdict_share,
     verdicts,
 )
+from negotiation.viz.style import describe
 from tests.conftest import TOY
 
 B_SHIFT = "moves.threat.effects.deadlock_shift.b"
@@ -67,7 +68,7 @@ def test_headline_of_the_toy_is_a_truce_bought_by_the_threat(toy_config):
     # a's hold (a_favoured, breaking down with q = 0.2): p_truce 0.8; a gets 0.88 - 0.05 = 0.83
     # > 0.4 (deadlock without the threat), so a plays it.
     h = headline(toy_config)
-    assert (h.verdict, h.equilibrium_path, h.status) == ("truce", "threat", "ok")
+    assert (h.verdict, h.equilibrium_path, h.status) == ("threat -> a_favoured", "threat", "ok")
     assert_allclose([h.p_truce, h.p_deadlock, h.p_escalation], [0.8, 0.2, 0.0], atol=1e-12)
 
 
@@ -263,10 +264,10 @@ def test_tornado_on_the_toy(toy_config):
     assert [b.key_path for b in t.bars] == [B_SHIFT, BREAKDOWN_SHIFT, COST]
     assert_allclose([[b.output_low, b.output_high, b.swing] for b in t.bars],
                     [[0.8, 0.0, 0.8], [0.9, 0.7, 0.2], [0.8, 0.8, 0.0]], atol=1e-9)
-    assert (t.base_output, t.base_verdict, t.base_path) == (pytest.approx(0.8), "truce", "threat")
+    assert (t.base_output, t.base_verdict, t.base_path) == (pytest.approx(0.8), "threat -> a_favoured", "threat")
     shift = t.bars[0]
     assert (shift.verdict_low, shift.verdict_high, shift.path_low, shift.path_high) == (
-        "truce", "deadlock", "threat", "none")
+        "threat -> a_favoured", "none -> deadlock", "threat", "none")
     assert shift.base == -0.4 and t.scenario == "Toy talks" and "given" in t.ranges
 
 
@@ -288,11 +289,13 @@ def test_plot_tornado(toy_config):
     from negotiation.viz.sensitivity_figures import plot_tornado
 
     t = tornado_data(toy_config, [B_SHIFT, COST], low_high={B_SHIFT: (-0.5, -0.2), COST: (0.0, 0.1)})
-    fig = plot_tornado(t)
+    fig = plot_tornado(t, config=toy_config)
     ax = fig.axes[0]
     assert isinstance(fig, Figure) and "Toy talks" in ax.get_title()
     assert "probability" in ax.get_xlabel()
-    assert [tick.get_text().split("\n")[0] for tick in ax.get_yticklabels()] == [B_SHIFT, COST]
+    ticks = [" ".join(tick.get_text().split("\n")) for tick in ax.get_yticklabels()]
+    assert ticks == [f"{describe(B_SHIFT, toy_config)} [-0.5 … -0.2]", f"{describe(COST, toy_config)} [0 … 0.1]"]
+    assert not any("moves." in t for t in ticks)
 
 
 # ---------------------------------------------------------------- verdict flips
@@ -314,22 +317,25 @@ class FlipCase:
 
 
 FLIP_CASES = [
+    # The verdict is the path and the talks outcome: "threat -> a_favoured" at the base.
     # b's deadlock payoff under the threat is 0.3 + s: b concedes iff 0.2 (0.3 + s) > 0.3 + s,
     # i.e. s < -0.3. Above, the talks deadlock and a (0.4 - 0.05 < 0.4) refrains.
-    FlipCase("threat_deadlock_shift", B_SHIFT, (-0.7, 0.0), None, None, -0.3, "deadlock", "none",
+    FlipCase("threat_deadlock_shift", B_SHIFT, (-0.7, 0.0), None, None, -0.3, "none -> deadlock", "none",
              None, -0.3, "none"),
     # b's deadlock payoff D: with the threat D - 0.4 < 0 iff D < 0.4 (up: deadlock, as above).
     # Down: for D < 0 b concedes even without the threat (0 > D), a gets the a_favoured package
-    # for sure (1.0 > 0.83 with the threat) and refrains: the path changes at D = 0, the verdict
-    # (truce) does not.
-    FlipCase("b_deadlock", B_DEADLOCK, (-0.2, 0.8), None, None, 0.4, "deadlock", "none", 0.0, 0.4, "none"),
-    # q = 0.2 + shift: truce (1 - q) beats deadlock (q) iff q < 0.5; b keeps conceding (-0.1 < 0)
-    # and a keeps playing while (1 - q) + 0.4 q - 0.05 > 0.4, i.e. q < 11/12: the verdict
-    # flips at 0.5 with the threat still played, the path at 11/12.
-    FlipCase("breakdown_shift", BREAKDOWN_SHIFT, (0.0, 0.95), None, None, 0.5, "deadlock", "threat",
+    # for sure (1.0 > 0.83 with the threat) and refrains: the path changes at D = 0, and with
+    # it the verdict (the same package, bought without the threat).
+    FlipCase("b_deadlock", B_DEADLOCK, (-0.2, 0.8), 0.0, "none -> a_favoured", 0.4, "none -> deadlock", "none",
+             0.0, 0.4, "none"),
+    # q = 0.2 + shift: b keeps conceding (-0.1 < 0) and a keeps playing while
+    # (1 - q) + 0.4 q - 0.05 > 0.4, i.e. q < 11/12. At q = 0.5 deadlock becomes more likely than
+    # the truce, but the talks still settle on a_favoured: a more fragile truce is not another
+    # verdict (MODELLING.md rule 5); the verdict flips with the path at 11/12.
+    FlipCase("breakdown_shift", BREAKDOWN_SHIFT, (0.0, 0.95), None, None, 11 / 12, "none -> deadlock", "none",
              None, 11 / 12, "none"),
     # a plays iff 0.88 - cost > 0.4, i.e. cost < 0.48; without the threat: deadlock.
-    FlipCase("threat_cost", COST, (0.0, 0.7), None, None, 0.48, "deadlock", "none", None, 0.48, "none"),
+    FlipCase("threat_cost", COST, (0.0, 0.7), None, None, 0.48, "none -> deadlock", "none", None, 0.48, "none"),
 ]
 
 
@@ -343,7 +349,7 @@ def toy_flips():
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in FLIP_CASES])
 def test_verdict_flips_on_the_toy_match_the_hand_thresholds(toy_flips, case: FlipCase):
     flip = next(f for f in toy_flips.flips if f.key_path == case.key_path)
-    assert (toy_flips.base_verdict, toy_flips.base_path) == ("truce", "threat")
+    assert (toy_flips.base_verdict, toy_flips.base_path) == ("threat -> a_favoured", "threat")
 
     def close(found, expected, below):
         # the first value beyond the boundary, within the tolerance of it, on the far side
@@ -360,8 +366,9 @@ def test_verdict_flips_on_the_toy_match_the_hand_thresholds(toy_flips, case: Fli
     assert (flip.down_verdict, flip.up_verdict) == (case.down_verdict, case.up_verdict)
     assert flip.up_path == case.up_path and flip.path_up_to == case.path_up_to
     if case.path_down is not None:
-        assert flip.path_down_to == "none" and flip.down_verdict is None
-    assert flip.smallest_change == (None if case.up is None else pytest.approx(case.up - flip.base_value, abs=TOL))
+        assert flip.path_down_to == "none"
+    nearest = min(abs(v - flip.base_value) for v in (case.down, case.up) if v is not None)
+    assert flip.smallest_change == pytest.approx(nearest, abs=TOL)
     # every toy flip is monotone: the flipped verdict holds to the end of the range
     assert flip.up_until is None and flip.down_until is None
 
@@ -376,12 +383,12 @@ def test_verdict_flips_stop_at_invalid_values(toy_config):
 
 
 def test_verdict_flips_default_search_uses_the_declared_distribution(toy_config):
-    # U(0, 0.9) declared for the breakdown shift: searched up to its 99.9% quantile 0.8991
-    toy_config["uncertainty"] = {BREAKDOWN_SHIFT: {"distribution": "uniform", "low": 0.0, "high": 0.9}}
+    # U(0, 0.95) declared for the breakdown shift: searched up to its 99.9% quantile 0.94905
+    toy_config["uncertainty"] = {BREAKDOWN_SHIFT: {"distribution": "uniform", "low": 0.0, "high": 0.95}}
     flips = verdict_flips(toy_config, grid_points=8)
     (flip,) = flips.flips
-    assert_allclose([flip.search_low, flip.search_high], [0.0009, 0.8991], atol=1e-9)
-    assert flip.up_value == pytest.approx(0.5, abs=TOL) and "quantile" in flips.search
+    assert_allclose([flip.search_low, flip.search_high], [0.00095, 0.94905], atol=1e-9)
+    assert flip.up_value == pytest.approx(11 / 12, abs=TOL) and "quantile" in flips.search
 
 
 def _fake_solver(slivers):
@@ -469,4 +476,4 @@ def test_path_map_of_a_grid_and_of_scattered_points():
     fixed = path_map_data(grid.assign(equilibrium_path=["x", "x", "x", "x"]), "a", "b", moves=["x", "y"])
     assert fixed.paths == ("none", "x", "y", "x+y") and (fixed.codes == 1).all()
     fig = plot_path_map(grid, "a", "b", scenario="Toy talks")
-    assert "Toy talks" in fig.axes[0].get_title() and fig.axes[0].get_xlabel() == key_path_label("a")
+    assert "Toy talks" in fig.axes[0].get_title() and fig.axes[0].get_xlabel() == describe("a")

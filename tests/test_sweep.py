@@ -649,7 +649,10 @@ def test_plot_phase_map_labels_and_boundaries(tmp_path):
     fig = plot_phase_map(table, "moves.m.cost", "sides.us.outcomes.deadlock", scenario="Madrid")
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "moves.m.cost" and ax.get_ylabel() == "sides.us.outcomes.deadlock"
+    from negotiation.viz.style import describe
+
+    assert ax.get_xlabel() == describe("moves.m.cost") and ax.get_ylabel() == describe("sides.us.outcomes.deadlock")
+    assert "moves." not in ax.get_xlabel() and "sides." not in ax.get_ylabel()
     assert ax.get_title().startswith("Madrid: outcome of the talks")
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[:2] == ["truce", "deadlock"] and "boundary" in labels and "P(truce)" in labels

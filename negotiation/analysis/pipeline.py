@@ -24,6 +24,7 @@ decisions; their talks are the actual game's, solved once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,8 @@ from negotiation.solvers.equilibrium_sets import (
 )
 
 __all__ = [
-    "Analysis", "LeverageValue", "ScenarioSolution", "analyze", "headline_paths", "resolution_dict", "solve_scenario",
+    "Analysis", "LeverageValue", "ScenarioSolution", "analyze", "headline_paths", "headline_talks_outcomes",
+    "resolution_dict", "solve_scenario", "verdict_labels",
 ]
 
 
@@ -134,9 +136,9 @@ def solve_scenario(
     return ScenarioSolution(scenario, actual, other, forced)
 
 
-def headline_paths(induction: Induction) -> np.ndarray:
-    """The moves played on the headline path of each point of a solved scenario tree,
-    joined by ``"+"`` (``"none"`` if none), as an object array (N,)."""
+def _headline_walk(induction: Induction) -> tuple[list[str], list[np.ndarray], np.ndarray]:
+    """Follow each point's headline through the leverage decisions: the moves' names, whether
+    each was played (N,) and the talks unit reached (N,)."""
     tree, units = induction.tree, induction.units
     N = induction.batch_size
     rows = np.arange(N)
@@ -152,11 +154,73 @@ def headline_paths(induction: Induction) -> np.ndarray:
         if not deciding.all():  # trees of scenarios decide at the same depth everywhere
             raise ValueError("headline_paths expects every path to pass the same number of decisions")
         action = induction.choice[rows, u]
-        label = tree.labels[int(u[0])]
-        names.append(label)
-        play = MOVE_ACTIONS.index("play")
-        played.append(action == play)
+        names.append(tree.labels[int(u[0])])
+        played.append(action == MOVE_ACTIONS.index("play"))
         u = tree.child_list[tree.child_ptr[u] + action]
+    return names, played, u
+
+
+#: A talks outcome of probability at least 1 minus this is certain.
+CERTAIN = 1e-9
+
+
+def headline_talks_outcomes(induction: Induction, scenario: Scenario) -> np.ndarray:
+    """What the talks on each point's headline path settle on, as an object array (N,).
+
+    The package of a truce, ``"deadlock"`` or ``"escalation"`` (for stance talks: the
+    outcome of the stance pair played; for bargaining: the package agreed, ``"deadlock"``
+    if none). Where the stances are mixed and no outcome is certain, ``"mixed: a, b"``
+    names the outcomes that can occur, in the scenario's order (not their probabilities, which
+    move continuously with every value and are in ``p_truce``, ``p_deadlock``,
+    ``p_escalation``).
+    """
+    from negotiation.model.scenario import StanceTalks
+
+    _, _, reached = _headline_walk(induction)
+    N = induction.batch_size
+    out = np.full(N, "", dtype=object)
+    talks = scenario.talks
+    if not isinstance(talks, StanceTalks):
+        for i in range(N):
+            outcome = induction.bargains[int(reached[i])][i]
+            out[i] = outcome.package_name if outcome.package_name is not None else "deadlock"
+        return out
+    names = list(dict.fromkeys(name for row in talks.outcome_map for name in row))
+    cell_label = np.array([[names.index(o) for o in row] for row in talks.outcome_map])  # (m, n)
+    for u in np.unique(reached):
+        points = np.flatnonzero(reached == u)
+        record = induction.stages[int(u)]
+        j = int(np.flatnonzero(record.units == u)[0])
+        games = points * len(record.units) + j
+        e = induction.choice[points, int(u)]
+        x = np.asarray(record.solutions.row[games, e], dtype=float)
+        y = np.asarray(record.solutions.column[games, e], dtype=float)
+        cells = x[:, :, None] * y[:, None, :]  # (P, m, n), row side = the scenario's first
+        probability = np.zeros((len(points), len(names)))
+        np.add.at(probability.T, cell_label.ravel(), cells.reshape(len(points), -1).T)
+        for p, row in zip(points, probability, strict=True):
+            certain = np.flatnonzero(row >= 1 - CERTAIN)
+            possible = [names[k] for k in np.flatnonzero(row > CERTAIN)]
+            out[p] = names[int(certain[0])] if len(certain) else "mixed: " + ", ".join(possible)
+    return out
+
+
+def verdict_labels(paths: np.ndarray, talks_outcomes: np.ndarray) -> np.ndarray:
+    """The verdict of each point: ``"<moves played> -> <talks outcome>"`` (who makes which
+    pre-talk moves and what the talks settle on), ``""`` where either is missing.
+
+    >>> verdict_labels(np.array(["entity_listing", ""], dtype=object), np.array(["us_leaning", ""], dtype=object)).tolist()
+    ['entity_listing -> us_leaning', '']
+    """
+    return np.array([f"{p} -> {o}" if p and o else "" for p, o in zip(paths, talks_outcomes, strict=True)],
+                    dtype=object)
+
+
+def headline_paths(induction: Induction) -> np.ndarray:
+    """The moves played on the headline path of each point of a solved scenario tree,
+    joined by ``"+"`` (``"none"`` if none), as an object array (N,)."""
+    N = induction.batch_size
+    names, played, _ = _headline_walk(induction)
     if not names:
         return np.full(N, "none", dtype=object)
     bits = np.stack(played, axis=1)
@@ -175,6 +239,9 @@ class Analysis:
     leverage: tuple[LeverageValue, ...]
     all_equilibria: bool = False
     verification: tuple[str, ...] = ()
+    #: How close the verdict is to flipping and how likely it is under the declared
+    #: uncertainty (:func:`negotiation.study.verdict.verdict_robustness`), when computed.
+    robustness: Mapping[str, Any] | None = None
 
     @property
     def headline(self) -> SubgamePerfectEquilibrium:

@@ -13,7 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from negotiation.analysis.pipeline import Analysis
+from negotiation.analysis.pipeline import (
+    Analysis,
+    headline_paths,
+    headline_talks_outcomes,
+    verdict_labels,
+)
 from negotiation.model.outcomes import resolution_dict
 from negotiation.model.scenario import BargainingTalks
 from negotiation.solvers.equilibrium_sets import (
@@ -174,10 +179,44 @@ def _result_dict(analysis: Analysis, result: SubgamePerfectResult) -> dict[str, 
     return out
 
 
+def _robustness_lines(robustness: Any, labels: dict[str, str]) -> list[str]:
+    if not robustness:
+        return []
+    lines = []
+    margins = robustness.get("margins") or {}
+    nearest = margins.get("nearest")
+    if nearest:
+        unit = f"the range of {labels.get(nearest['side'], nearest['side'])}'s payoffs" if nearest["side"] else "its scale of 1"
+        lines.append(
+            f"  Nearest flip: {nearest['key_path']} from {nearest['base_value']:.4g} to {nearest['new_value']:.4g} "
+            f"({nearest['relative']:.1%} of {unit}) gives {nearest['verdict']}"
+        )
+        others = margins["margins"][1:4]
+        if others:
+            lines.append("  Next: " + "; ".join(f"{m['key_path']} {m['change']:+.3g} ({m['relative']:.1%})" for m in others))
+    elif margins:
+        lines.append(f"  No single value changes the verdict within the range searched ({margins['values_searched']} values)")
+    odds = robustness.get("verdict_probabilities")
+    if odds:
+        listed = list(odds["verdicts"].items())[:4]
+        lines.append(f"  Under the declared uncertainty ({odds['samples']} Sobol' points, seed {odds['seed']}): "
+                     + "; ".join(f"{v} {d['share']:.0%}" for v, d in listed))
+    return lines
+
+
+def headline_verdict(analysis: Analysis) -> tuple[str, str]:
+    """The verdict (``"<moves played> -> <talks outcome>"``) and the talks outcome of the
+    headline, labelled as every row of a sweep is."""
+    induction, point = analysis.actual.induction, analysis.actual.point
+    talks_outcome = headline_talks_outcomes(induction, analysis.scenario)[point:point + 1]
+    return str(verdict_labels(headline_paths(induction)[point:point + 1], talks_outcome)[0]), str(talks_outcome[0])
+
+
 def summary_dict(analysis: Analysis) -> dict[str, Any]:
     """Everything ``summary.json`` holds, as plain data."""
     scenario = analysis.scenario
     actual = _result_dict(analysis, analysis.actual)
+    verdict, talks_outcome = headline_verdict(analysis)
     return {
         "scenario": scenario.name,
         "title": scenario.title,
@@ -186,6 +225,9 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
         "moves": {m.name: {"label": m.label, "by": m.maker, "date": m.date} for m in scenario.moves},
         "selection_rule": analysis.actual.selection_rule,
         "tolerance": scenario.solver.tolerance,
+        "verdict": verdict,
+        "talks_outcome": talks_outcome,
+        **({"robustness": dict(analysis.robustness)} if analysis.robustness is not None else {}),
         **{k: actual[k] for k in ("equilibrium_path", "outcome_probabilities", "payoffs", "talks", "max_regret", "status")},
         "leverage": {
             lv.move: {
@@ -239,6 +281,9 @@ def text_summary(analysis: Analysis) -> str:
     names = scenario.side_names
     labels = {s.name: s.label for s in scenario.sides}
     lines = [f"{scenario.title}  [{scenario.name}]", ""]
+    lines += [f"Verdict ({analysis.actual.selection_rule}): {headline_verdict(analysis)[0]}"
+              "  (pre-talk moves played -> what the talks settle on)"]
+    lines += _robustness_lines(analysis.robustness, labels) + [""]
 
     def describe(title: str, result: SubgamePerfectResult) -> None:
         headline = result.headline

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from negotiation.cli import check_out_dir
 from negotiation.io.config import load_scenario, parse_overrides, resolve_config_path
 
 __all__ = ["register"]
@@ -17,8 +18,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from negotiation.viz.results import write_results
 
     scenario = load_scenario(args.config, parse_overrides(args.set))
-    analysis = analyze(scenario, all_equilibria=args.all_equilibria, verify=args.verify)
     out = Path(args.out) if args.out else Path("results") / scenario.name
+    # a bad folder is refused before the (possibly long) solve, not after it
+    check_out_dir(out, staged=True)
+    analysis = analyze(scenario, all_equilibria=args.all_equilibria, verify=args.verify)
+    if not args.no_robustness:
+        import dataclasses
+
+        from negotiation.study.verdict import verdict_robustness
+
+        analysis = dataclasses.replace(analysis, robustness=verdict_robustness(scenario.config, source=scenario.source))
     written = write_results(analysis, out, figures=not args.no_figures)
     if args.json:
         print(json.dumps(analysis.to_dict(), indent=2))
@@ -54,6 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--json", action="store_true", help="print summary.json instead of the text summary")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a value by key path (repeatable)")
     run.add_argument("--no-figures", action="store_true", help="skip the figures")
+    run.add_argument("--no-robustness", action="store_true",
+                     help="skip the margins of every value and the verdict's probability under [uncertainty] "
+                          "(about a second for Madrid)")
     run.add_argument("--all-equilibria", action="store_true",
                      help="list every subgame-perfect equilibrium in summary.json (up to solver.max_equilibria); "
                           "by default they are summarised by count and distinct outcome")

@@ -25,7 +25,9 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from negotiation.cli import check_out_dir
 from negotiation.io.config import (
     STUDY_SECTIONS,
     ConfigError,
@@ -53,6 +55,8 @@ SWEEP_FILE_KEYS = ("config", *STUDY_SECTIONS)
 #: The designs (as :data:`negotiation.study.design.DESIGNS`; not imported, to keep
 #: ``negotiation sweep --help`` light).
 DESIGNS = ("grid", "sobol", "latin_hypercube", "monte_carlo")
+#: Transports a Dask scheduler address may name (``distributed.comm`` registers these).
+SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
 
 
 # ---------------------------------------------------------------- arguments
@@ -203,10 +207,40 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
 
 
+def scheduler_problem(address: str) -> ConfigProblem | None:
+    """What is wrong with a Dask scheduler address (``None`` if it looks like one).
+
+    Only the form is checked (``[SCHEME://]HOST[:PORT]``); whether a scheduler answers
+    there is for the connection to find out.
+
+    >>> scheduler_problem("tcp://10.0.0.5:8786") is None, scheduler_problem("10.0.0.5:8786") is None
+    (True, True)
+    >>> scheduler_problem("not a url").expected
+    'a Dask scheduler address such as tcp://10.0.0.5:8786 (SCHEME://HOST:PORT, no spaces)'
+    """
+    expected = "a Dask scheduler address such as tcp://10.0.0.5:8786 (SCHEME://HOST:PORT, no spaces)"
+    if not address or any(c.isspace() for c in address):
+        return ConfigProblem("--scheduler", address, expected)
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return ConfigProblem("--scheduler", address, f"{expected}; the port must be a number")
+    if parts.scheme not in SCHEDULER_SCHEMES:
+        return ConfigProblem("--scheduler", address, f"{expected}; SCHEME one of {', '.join(SCHEDULER_SCHEMES)}")
+    if not parts.hostname:
+        return ConfigProblem("--scheduler", address, expected)
+    return None
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from negotiation.study.design import sweep_design
     from negotiation.study.sweep import run_sweep
 
+    if args.scheduler is not None:
+        problem = scheduler_problem(args.scheduler)
+        if problem is not None:
+            raise ConfigError("command line", [problem])
     parameters = _parameters(args.param)
     data, source, scenario_source, scenario = load_sweep_config(args.config, parse_overrides(args.set))
     design = sweep_design(data, source=source, overrides={
@@ -220,6 +254,8 @@ def _sweep(args: argparse.Namespace) -> int:
             raise ConfigError("--phase-map", [ConfigProblem(a, a, f"a swept key path: one of {', '.join(design.key_paths)}")
                                               for a in missing])
     out = Path(args.out) if args.out else Path("results") / scenario.name / "sweep"
+    # a bad folder is refused before any point is solved, not when the first chunk is saved
+    check_out_dir(out)
     args._out = out
     say = (lambda *_: None) if args.quiet else print
     say(f"Sweep of {scenario.name}: {design.describe()}")
@@ -242,7 +278,7 @@ def _sweep(args: argparse.Namespace) -> int:
                 table = result.read([x, y, *PROBABILITY_COLUMNS])
                 fine = max(table[x].nunique(), table[y].nunique()) > MAP_CELLS
                 files.update(save_phase_map(table, x, y, out, scenario=scenario.title,
-                                            bins=MAP_CELLS if fine else None))
+                                            bins=MAP_CELLS if fine else None, config=scenario.config))
             except ValueError as error:
                 notes.append(f"no phase map: {error}")
     _report(say, result, design, out, files, notes)

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from negotiation.model.agents import WEIGHT_SUM_TOLERANCE
 
@@ -79,10 +81,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+#: A scenario name is a folder name under ``results/``: letters, digits, ``_ . -``, and not
+#: all dots (``.`` or ``..`` would write into the current folder or its parent).
+SAFE_NAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]+$")
+
+
 class ScenarioSection(_Strict):
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1)
     title: str
     description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _safe_file_name(cls, value: str) -> str:
+        if not SAFE_NAME.match(value):
+            raise PydanticCustomError(
+                "safe_file_name",
+                "A safe file name: letters, digits, '_', '.' and '-' only (no '/'), and not only dots",
+            )
+        return value
 
 
 class IssueSection(_Strict):

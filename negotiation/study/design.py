@@ -323,6 +323,7 @@ def sweep_design(
         parameters = flatten_tables(parameters, is_range)
 
     dimensions: list[Dimension] = []
+    specs: list[tuple[str, str, Any, ParameterRange, bool]] = []
     for key, raw in parameters.items():
         path = key if parameters_cli else f"sweep.parameters.{key}"
         shown = _show_range(raw) if parameters_cli else raw
@@ -332,9 +333,23 @@ def sweep_design(
             problems.add(parameter_source, path, shown, wrong.expected)
         spec = read_parameter(problems, parameter_source, path, raw, shown, parameters_cli)
         if spec is not None:
-            dimension = _dimension(problems, parameter_source, path, key, spec, design, shown, parameters_cli)
-            if dimension is not None and len(problems.items) == before:
-                dimensions.append(dimension)
+            specs.append((path, key, shown, spec, len(problems.items) == before))
+    if design == "grid":
+        # the grid's size from the axes' lengths, before any axis is built: a grid of 10^9
+        # points is refused at once, not after allocating it
+        lengths = [len(s.values) if s.values is not None else s.points for *_, s, _ in specs
+                   if s.values is not None or s.points is not None]
+        n_points = math.prod(lengths)
+        if n_points > MAX_POINTS:
+            where = ("command line", "--param") if parameters_cli else (source, "sweep.parameters")
+            problems.add(*where, " x ".join(str(n) for n in lengths),
+                         f"a grid of at most {MAX_POINTS:,} points (this one has {n_points:,})")
+            problems.raise_if_any()
+    for path, key, shown, spec, clean in specs:
+        before = len(problems.items)
+        dimension = _dimension(problems, parameter_source, path, key, spec, design, shown, parameters_cli)
+        if dimension is not None and clean and len(problems.items) == before:
+            dimensions.append(dimension)
 
     uncertain = read_uncertainty(problems, source, config.get("uncertainty"))
     for key in uncertain:

@@ -48,7 +48,7 @@ from negotiation.study.uncertainty import (
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Tornado", "TornadoBar", "VerdictFlip", "VerdictFlips", "key_path_label", "tornado_data", "verdict_flips"]
+__all__ = ["Tornado", "TornadoBar", "VerdictFlip", "VerdictFlips", "tornado_data", "verdict_flips"]
 
 #: ``solver(base, {key path: values}, source=...)`` -> one row per point.
 PointSolver = Callable[..., "pd.DataFrame"]
@@ -71,26 +71,6 @@ def _one_at_a_time(solver: PointSolver, base: Mapping[str, Any], key_paths: Sequ
     for row, (k, value) in enumerate(changes):
         overrides[key_paths[k]][row] = value
     return solver(base, overrides, source=source).reset_index(drop=True)
-
-
-def key_path_label(key_path: str) -> str:
-    """A key path with its unit, for an axis label.
-
-    >>> key_path_label("moves.entity_listing.cost")
-    'moves.entity_listing.cost (utility, 0–1 scale)'
-    >>> key_path_label("talks.breakdown_probability")
-    'talks.breakdown_probability (probability)'
-    """
-    last = key_path.split(".")[-1]
-    if "breakdown" in key_path:
-        unit = "probability"
-    elif ".weights." in key_path:
-        unit = "weight, share of 1"
-    elif last.startswith("tolerance") or key_path.startswith(("solver.", "talks.bargaining.")):
-        return key_path
-    else:
-        unit = "utility, 0–1 scale"
-    return f"{key_path} ({unit})"
 
 
 def _output_label(output: str) -> str:

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from negotiation.analysis.pipeline import headline_paths, solve_scenario
+from negotiation.analysis.pipeline import headline_paths, headline_talks_outcomes, solve_scenario
 from negotiation.io.config import (
     SOLVER_KEYS,
     ConfigError,
@@ -56,6 +56,7 @@ __all__ = ["SWEEP_COLUMNS", "points_frame", "solve_points", "sweep_columns", "sw
 #: side, in scenario order (see :func:`sweep_columns`).
 SWEEP_COLUMNS: tuple[str, ...] = (
     "equilibrium_path",
+    "talks_outcome",
     *PROBABILITY_COLUMNS,
     "payoff_<side>",
     "status",
@@ -71,7 +72,7 @@ def sweep_columns(side_names: Sequence[str]) -> tuple[str, ...]:
 
     Examples
     --------
-    >>> sweep_columns(["us", "china"])[3:7]
+    >>> sweep_columns(["us", "china"])[4:8]
     ('p_escalation', 'payoff_us', 'payoff_china', 'status')
     """
     columns: list[str] = []
@@ -182,7 +183,8 @@ def solve_points(base: Mapping[str, Any], overrides: Mapping[str, Any], *, sourc
 
 
 def _empty_columns(n: int, side_names: Sequence[str]) -> dict[str, np.ndarray]:
-    columns: dict[str, np.ndarray] = {"equilibrium_path": np.full(n, "", dtype=object)}
+    columns: dict[str, np.ndarray] = {"equilibrium_path": np.full(n, "", dtype=object),
+                                      "talks_outcome": np.full(n, "", dtype=object)}
     for column in PROBABILITY_COLUMNS:
         columns[column] = np.full(n, math.nan)
     for side in side_names:
@@ -207,6 +209,7 @@ def _solve_batch(base, arrays, source, rows, columns) -> None:
     if not len(rows):  # no swept values: one point
         return
     columns["equilibrium_path"][valid] = headline_paths(actual)
+    columns["talks_outcome"][valid] = headline_talks_outcomes(actual, points.scenario)
     lottery = np.clip(np.asarray(actual.lotteries[:, 0], dtype=float), 0.0, 1.0)
     for j, column in enumerate(PROBABILITY_COLUMNS):
         columns[column][valid] = lottery[:, j]

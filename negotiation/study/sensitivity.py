@@ -19,7 +19,7 @@ The analysis lives in three modules, re-exported here:
     :func:`checkpointed_model`).
 :mod:`negotiation.study.one_at_a_time`
     Tornado data (:func:`tornado_data`) and the smallest changes that flip the verdict
-    (:func:`verdict_flips`); axis labels with units (:func:`key_path_label`).
+    (:func:`verdict_flips`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from negotiation.study.one_at_a_time import (
     TornadoBar,
     VerdictFlip,
     VerdictFlips,
-    key_path_label,
     tornado_data,
     verdict_flips,
 )
@@ -67,7 +66,6 @@ __all__ = [
     "checkpointed_model",
     "declared_uncertainty",
     "headline",
-    "key_path_label",
     "sobol_analysis",
     "sobol_sensitivity",
     "tornado_data",

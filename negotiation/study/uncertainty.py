@@ -61,12 +61,14 @@ if TYPE_CHECKING:
 __all__ = [
     "TIE_TOLERANCE",
     "VERDICT_OUTPUTS",
+    "VERDICT_PREFIX",
     "Headline",
     "TruceProbability",
     "VerdictShare",
     "declared_uncertainty",
     "headline",
     "output_values",
+    "resolutions",
     "scenario_title",
     "truce_probability",
     "verdict_share",
@@ -77,10 +79,12 @@ __all__ = [
 TIE_TOLERANCE = 1e-9
 #: Derived outputs: 1.0 where the verdict is that outcome, else 0.0 (NaN at an invalid point).
 VERDICT_OUTPUTS = {f"verdict_{o}": o for o in OUTCOMES}
+#: ``verdict=<label>``: the output 1.0 where the verdict (:func:`verdicts`) is that label.
+VERDICT_PREFIX = "verdict="
 
 
-def verdicts(table: pd.DataFrame) -> np.ndarray:
-    """The verdict of each row: the most probable outcome (ties: truce, deadlock, escalation).
+def resolutions(table: pd.DataFrame) -> np.ndarray:
+    """The most probable resolution of each row (ties: truce, deadlock, escalation).
 
     Rows with a missing probability (invalid points) get ``""``.
 
@@ -90,7 +94,7 @@ def verdicts(table: pd.DataFrame) -> np.ndarray:
     >>> table = pd.DataFrame({"p_truce": [0.85, 0.5, 0.0, np.nan],
     ...                       "p_deadlock": [0.15, 0.5, 0.3, np.nan],
     ...                       "p_escalation": [0.0, 0.0, 0.7, np.nan]})
-    >>> verdicts(table).tolist()
+    >>> resolutions(table).tolist()
     ['truce', 'truce', 'escalation', '']
     """
     p = np.column_stack([np.asarray(table[c], dtype=float) for c in PROBABILITY_COLUMNS])
@@ -104,13 +108,43 @@ def verdicts(table: pd.DataFrame) -> np.ndarray:
     return np.where(invalid, "", names).astype(object)
 
 
+def verdicts(table: pd.DataFrame) -> np.ndarray:
+    """The verdict of each row: who makes which pre-talk moves and what the talks settle on,
+    ``"<equilibrium path> -> <talks outcome>"`` (a resolution alone, "truce", hides who wins:
+    ../shared/MODELLING.md rule 4). A table without a ``talks_outcome`` column (written before
+    it existed) falls back to the most probable resolution. Invalid rows get ``""``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"equilibrium_path": ["entity_listing", "none", ""],
+    ...                       "talks_outcome": ["us_leaning", "deadlock", ""],
+    ...                       "p_truce": [0.85, 0.0, np.nan], "p_deadlock": [0.15, 1.0, np.nan],
+    ...                       "p_escalation": [0.0, 0.0, np.nan]})
+    >>> verdicts(table).tolist()
+    ['entity_listing -> us_leaning', 'none -> deadlock', '']
+    """
+    if "talks_outcome" not in table or "equilibrium_path" not in table:
+        return resolutions(table)
+    from negotiation.analysis.pipeline import verdict_labels
+
+    invalid = resolutions(table) == ""
+    labels = verdict_labels(table["equilibrium_path"].fillna("").astype(str).to_numpy(),
+                            table["talks_outcome"].fillna("").astype(str).to_numpy())
+    return np.where(invalid, "", labels).astype(object)
+
+
 def output_values(frame: Any, outputs: Sequence[str]) -> np.ndarray:
     """The outputs of a model's table as an array ``(outputs, points)`` (``verdict_<outcome>``:
-    the indicator of that verdict, NaN at an invalid point)."""
+    the indicator of that most probable resolution; ``verdict=<label>``: of that verdict; NaN at
+    an invalid point)."""
     columns = []
     for output in outputs:
-        if output in VERDICT_OUTPUTS:
+        if output.startswith(VERDICT_PREFIX):
             v = verdicts(frame)
+            columns.append(np.where(v == "", np.nan, (v == output[len(VERDICT_PREFIX):]).astype(float)))
+        elif output in VERDICT_OUTPUTS:
+            v = resolutions(frame)
             columns.append(np.where(v == "", np.nan, (v == VERDICT_OUTPUTS[output]).astype(float)))
         else:
             columns.append(np.asarray(frame[output], dtype=float))
@@ -157,7 +191,7 @@ def headline(config: Mapping[str, Any], *, source: str = "<config>",
     >>> from negotiation.io.config import read_config, default_config_path
     >>> h = headline(read_config(default_config_path()))
     >>> h.verdict, h.equilibrium_path, round(h.p_truce, 4)
-    ('truce', 'entity_listing', 0.85)
+    ('entity_listing -> us_leaning', 'entity_listing', 0.85)
     """
     if solver is None:
         from negotiation.study.points import solve_points as solver
@@ -303,7 +337,8 @@ class VerdictShare:
 
 
 def verdict_share(table: pd.DataFrame, verdict: str, *, confidence: float = 0.95) -> VerdictShare:
-    r"""Share :math:`\hat s = k/n` of valid points with the given verdict, Wilson interval
+    r"""Share :math:`\hat s = k/n` of valid points with the given verdict (:func:`verdicts`; or,
+    given a resolution name such as ``"truce"``, the most probable resolution), Wilson interval
 
     .. math:: \frac{\hat s + z^2/2n \pm z \sqrt{\hat s(1-\hat s)/n + z^2/4n^2}}{1 + z^2/n}.
 
@@ -316,9 +351,10 @@ def verdict_share(table: pd.DataFrame, verdict: str, *, confidence: float = 0.95
     >>> s.count, s.n, round(s.share, 2), round(s.ci_low, 4), round(s.ci_high, 4)
     (3, 4, 0.75, 0.3006, 0.9544)
     """
-    if verdict not in OUTCOMES:
-        raise ValueError(f"unknown verdict {verdict!r}: one of {', '.join(OUTCOMES)}")
-    v = verdicts(table)
+    if not verdict:
+        raise ValueError("verdict is empty: expected a verdict (\"<path> -> <talks outcome>\") or a "
+                         f"resolution ({', '.join(OUTCOMES)})")
+    v = resolutions(table) if verdict in OUTCOMES else verdicts(table)
     ok = v != ""
     n, count = int(ok.sum()), int((v == verdict).sum())
     if n == 0:

@@ -173,7 +173,8 @@ def plot_payoffs_by_outcome(analysis: Analysis, ax: Axes | None = None) -> Figur
             ax.bar(x + (i - 0.5) * width, data.payoffs[:, i], width, color=SIDE_COLOURS[i], label=side)
         for xi, kind in zip(x, data.kinds, strict=True):
             ax.axvspan(xi - 0.5, xi + 0.5, color=OUTCOME_COLOURS[kind], alpha=0.15, lw=0)
-        ax.set_xticks(x, [o.replace("_", " ").replace("/", "/\n") for o in data.outcomes], rotation=20, ha="right")
+        # One word a line, not rotated: rotated labels' boxes overlap their neighbours'.
+        ax.set_xticks(x, [o.replace("_", "\n").replace("/", "/\n") for o in data.outcomes], fontsize=8.5)
         ax.set_ylabel("payoff (utility, 0–1 scale)")
         ax.set_xlim(-0.5, len(x) - 0.5)
         ax.set_ylim(top=1.3 * max(float(data.payoffs.max(initial=0.0)), 0.1))  # room for the legend
@@ -246,6 +247,8 @@ class TreeDrawing:
 #: Trees with more talks stages than this are drawn along the equilibrium path only, each
 #: branch off it collapsed into one leaf showing what the headline does there.
 MAX_DRAWN_STAGES = 16
+#: Width of the game tree's figure per leaf, in inches.
+LEAF_WIDTH = 1.5
 
 
 def game_tree_data(analysis: Analysis, max_stages: int = MAX_DRAWN_STAGES) -> TreeDrawing:
@@ -321,7 +324,8 @@ def game_tree_data(analysis: Analysis, max_stages: int = MAX_DRAWN_STAGES) -> Tr
         x = float(np.mean(xs))
         move = moves.get(tree.labels[v])
         what = move.label if move is not None else tree.labels[v]
-        nodes.append(TreeNode(v, x, -float(depth), f"{scenario.sides[int(tree.player[v])].label}:\n{what}", on_path))
+        nodes.append(TreeNode(v, x, -float(depth), f"{scenario.sides[int(tree.player[v])].label}:\n{_wrap_move(what)}",
+                              on_path))
         for action, cx in zip(tree.actions(v), xs, strict=True):
             edges.append(TreeEdge(x, -float(depth), cx, -float(depth + 1), action,
                                   on_path and chosen[history] == action))
@@ -351,7 +355,9 @@ def plot_game_tree(analysis: Analysis, ax: Axes | None = None) -> Figure:
     depth = data.depth
     own = ax is None
     with matplotlib.rc_context(STYLE):
-        fig, ax = new_axes(ax, width=max(PAGE_WIDTH, 1.8 * n_leaves), height=2.4 + 1.3 * depth)
+        # 1.5 in a leaf (its text is about 1.2 in wide at 8 pt, bold): three moves (8 leaves) print
+        # at 12 in, not 14.4 in as before (a page-wide print keeps 4.7-pt text, not 3.9).
+        fig, ax = new_axes(ax, width=max(PAGE_WIDTH, LEAF_WIDTH * n_leaves), height=2.4 + 1.3 * depth)
         for e in data.edges:
             ax.plot([e.x0, e.x1], [e.y0, e.y1], color=PATH_COLOUR if e.on_path else "0.6",
                     lw=2.6 if e.on_path else 1.0, zorder=1)
@@ -386,6 +392,14 @@ def plot_game_tree(analysis: Analysis, ax: Axes | None = None) -> Figure:
         ax.set_axis_off()
         ax.set_title(f"{scenario.title}\ngame tree: talks stances, truce probability and payoffs at each leaf")
     return fig
+
+
+def _wrap_move(text: str, width: int = 30) -> str:
+    """A move's label on lines of at most ``width`` characters, so that the decisions of a
+    level (two leaves apart at the last level) do not run into each other."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
 def _wrap(text: str) -> str:

@@ -28,8 +28,10 @@ different outcomes), and optionally dashed contours of the truce probability.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -41,7 +43,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from negotiation.model.outcomes import OUTCOMES, PROBABILITY_COLUMNS
-from negotiation.viz.style import MIXED_COLOUR, OUTCOME_COLOURS, STYLE, new_axes, save_figure
+from negotiation.viz.style import (
+    MIXED_COLOUR,
+    OUTCOME_COLOURS,
+    STYLE,
+    describe,
+    new_axes,
+    save_figure,
+)
 
 __all__ = [
     "MIXED_CODE",
@@ -212,11 +221,14 @@ def phase_map_data(table: pd.DataFrame, x: str, y: str, *, threshold: float = 0.
 
 
 def plot_phase_map(table: pd.DataFrame, x: str, y: str, *, scenario: str = "", threshold: float = 0.5,
-                   bins: int | None = None, truce_contours: bool = True, ax: Axes | None = None) -> Figure:
+                   bins: int | None = None, truce_contours: bool = True, config: Mapping[str, Any] | None = None,
+                   ax: Axes | None = None) -> Figure:
     """The outcome prevailing over two parameters, with the boundaries between outcome regions.
 
-    ``scenario`` (its title or name) heads the figure's title; see :func:`phase_map_data`
-    for the other arguments.
+    ``scenario`` (its title or name) heads the figure's title; the axes name the two
+    parameters in words (:func:`negotiation.viz.style.describe`, with the side labels and
+    issue levels of ``config``, the scenario's config, when given); see
+    :func:`phase_map_data` for the other arguments.
     """
     data = phase_map_data(table, x, y, threshold=threshold, bins=bins)
     with matplotlib.rc_context(STYLE):
@@ -244,8 +256,8 @@ def plot_phase_map(table: pd.DataFrame, x: str, y: str, *, scenario: str = "", t
             if lines.allsegs and any(len(s) for s in lines.allsegs):
                 _label_contours(ax, lines)
                 handles.append(Line2D([], [], color="0.25", lw=0.8, ls="dashed", label="P(truce)"))
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
+        ax.set_xlabel(describe(x, config))
+        ax.set_ylabel(describe(y, config))
         if data.binned:
             note = f"points in {len(data.x_values)}×{len(data.y_values)} cells, mean probabilities per cell"
         elif data.counts.max(initial=0) > 1:
@@ -297,6 +309,9 @@ def _cell_samples(data: PhaseMap, per_cell: int = 8) -> tuple[np.ndarray, np.nda
 
 def save_phase_map(table: pd.DataFrame, x: str, y: str, out_dir: str | Path, *, scenario: str = "",
                    stem: str = "phase_map", **options) -> dict[str, Path]:
-    """Draw the phase map and save it as ``figures/phase_map.png`` and ``.pdf`` under ``out_dir``."""
+    """Draw the phase map and save it as ``figures/phase_map.png`` and ``.pdf`` under ``out_dir``.
+
+    ``options`` are those of :func:`plot_phase_map` (pass ``config=`` for the side labels).
+    """
     fig = plot_phase_map(table, x, y, scenario=scenario, **options)
     return {f"figures/{k}": v for k, v in save_figure(fig, Path(out_dir) / "figures", stem).items()}

@@ -8,7 +8,12 @@ An edge module: it writes what :mod:`negotiation.analysis.summary` says about an
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
+import secrets
+import shutil
+import sys
 from pathlib import Path
 
 from negotiation.analysis.pipeline import Analysis
@@ -20,11 +25,16 @@ __all__ = ["write_results"]
 def write_results(analysis: Analysis, out_dir: str | Path, figures: bool = True) -> dict[str, Path]:
     """Write ``summary.json``, ``summary.txt`` and (optionally) the figures into ``out_dir``.
 
+    The files are written into a temporary sibling folder that is renamed into place only
+    once complete, so a reader (or a run killed half-way, or a full disk) sees the previous
+    results or the new ones, never a mix; a failed write leaves the previous folder as it was.
+
     Parameters
     ----------
     analysis : Analysis
     out_dir : str or Path
-        The results folder (created if needed); figures go to ``out_dir/figures``.
+        The results folder (created if needed, replaced whole if it exists); figures go to
+        ``out_dir/figures``.
     figures : bool
         Also draw and save the figures (PNG and PDF).
 
@@ -34,7 +44,20 @@ def write_results(analysis: Analysis, out_dir: str | Path, figures: bool = True)
         Name (relative to ``out_dir``) -> path of every file written.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # hidden, and unique per writer, so that two runs never share a staging folder
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        written = _write_files(analysis, staging, figures)
+        _swap_into_place(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return {name: out / path.relative_to(staging) for name, path in written.items()}
+
+
+def _write_files(analysis: Analysis, out: Path, figures: bool) -> dict[str, Path]:
     written: dict[str, Path] = {}
     summary_path = out / "summary.json"
     summary_path.write_text(json.dumps(analysis.to_dict(), indent=2) + "\n", encoding="utf-8")
@@ -47,3 +70,43 @@ def write_results(analysis: Analysis, out_dir: str | Path, figures: bool = True)
 
         written.update(save_report_figures(analysis, out))
     return written
+
+
+#: ``renameat2`` flag swapping two paths in one step (Linux >= 3.15).
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths atomically; False where the system cannot (then nothing moved)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return done == 0
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    """Rename the finished ``staging`` folder to ``out``, replacing a previous ``out``."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if _exchange(staging, out):
+        # staging now holds the previous results
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    # no atomic exchange here: the previous folder is moved aside only once the new one is
+    # complete, so at worst a reader finds no folder for an instant, never a mixed one
+    old = staging.with_name(staging.name.replace(".partial-", ".old-"))
+    os.rename(out, old)
+    try:
+        os.rename(staging, out)
+    except OSError:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

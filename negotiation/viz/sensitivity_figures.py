@@ -10,8 +10,9 @@ Save with :func:`negotiation.viz.style.save_figure` (PNG and PDF).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -27,11 +28,10 @@ from negotiation.study.sensitivity import (
     SobolIndices,
     Tornado,
     TruceProbability,
-    key_path_label,
     verdicts,
 )
 from negotiation.viz.phase_map import grid_cells
-from negotiation.viz.style import OUTCOME_COLOURS, PAGE_WIDTH, STYLE, new_axes
+from negotiation.viz.style import OUTCOME_COLOURS, PAGE_WIDTH, STYLE, describe, new_axes, wrap_label
 
 __all__ = [
     "PathMap",
@@ -52,6 +52,18 @@ PATH_COLOURS = ("#d9d9d9", "#264653", "#8d5a97", "#4a7fb5", "#a3a380", "#7f5539"
 #: First-order and total Sobol' index bars.
 SOBOL_COLOURS = {"first_order": "#4a7fb5", "total_order": "#a9c6e3"}
 NO_DATA_COLOUR = "white"
+#: Tornado bars whose verdict is not one outcome: the base verdict, another one.
+SAME_VERDICT_COLOUR, OTHER_VERDICT_COLOUR = "#c9d6df", "#d62828"
+
+
+def _verdict_colour(verdict: str, base: str) -> str:
+    """An outcome's fixed colour; for a verdict naming a path and a package, whether it is
+    the base verdict."""
+    if verdict in OUTCOME_COLOURS:
+        return OUTCOME_COLOURS[verdict]
+    if not verdict or verdict in ("invalid", "none"):
+        return NO_DATA_COLOUR
+    return SAME_VERDICT_COLOUR if verdict == base else OTHER_VERDICT_COLOUR
 
 
 def _title(scenario: str, what: str) -> str:
@@ -62,12 +74,16 @@ def _title(scenario: str, what: str) -> str:
 # ---------------------------------------------------------------- tornado
 
 
-def plot_tornado(data: Tornado, *, ax: Axes | None = None) -> Figure:
+def plot_tornado(data: Tornado, *, config: Mapping[str, Any] | None = None, ax: Axes | None = None) -> Figure:
     """Bars from the base output to the output at each parameter's low (hatched) and high
-    (solid) value, largest swing on top; each bar coloured by the verdict at that end."""
+    (solid) value, largest swing on top; each bar coloured by the verdict at that end.
+
+    Each parameter is named in words (:func:`negotiation.viz.style.describe`, with the
+    labels of ``config``, the scenario's config, when given)."""
     bars = data.bars
+    own = ax is None
     with matplotlib.rc_context(STYLE):
-        fig, ax = new_axes(ax, PAGE_WIDTH, 1.2 + 0.38 * len(bars))
+        fig, ax = new_axes(ax, PAGE_WIDTH, 2.2 + 0.55 * len(bars))
         y = np.arange(len(bars))[::-1]
         for yi, bar in zip(y, bars, strict=True):
             for value, verdict, hatch in ((bar.output_low, bar.verdict_low, "///"),
@@ -75,22 +91,33 @@ def plot_tornado(data: Tornado, *, ax: Axes | None = None) -> Figure:
                 if np.isnan(value):
                     continue
                 ax.barh(yi, value - data.base_output, left=data.base_output, height=0.6,
-                        color=OUTCOME_COLOURS.get(verdict, NO_DATA_COLOUR), edgecolor="0.3", linewidth=0.6,
+                        color=_verdict_colour(verdict, data.base_verdict), edgecolor="0.3", linewidth=0.6,
                         hatch=hatch)
         ax.axvline(data.base_output, color="0.2", lw=1.0)
-        labels = [f"{b.key_path}\n[{b.low:.3g} … {b.high:.3g}]" for b in bars]
+        labels = [f"{wrap_label(describe(b.key_path, config), 50)}\n[{b.low:.3g} … {b.high:.3g}]" for b in bars]
         ax.set_yticks(y, labels, fontsize=7.5)
         ax.set_xlabel(data.output_label)
-        ax.set_title(_title(data.scenario, f"one-at-a-time sensitivity of {data.output}")
+        what = describe(data.output, config)
+        ax.set_title(_title(data.scenario, f"one-at-a-time sensitivity: {what[:1].lower() + what[1:]}")
                      + f"\n(low and high: {data.ranges};\nthe other values as in the file)", fontsize=10)
-        present = sorted({v for b in bars for v in (b.verdict_low, b.verdict_high) if v in OUTCOMES},
-                         key=OUTCOMES.index)
+        verdicts_seen = {v for b in bars for v in (b.verdict_low, b.verdict_high)}
+        present = sorted(verdicts_seen & set(OUTCOMES), key=OUTCOMES.index)
         handles = [Patch(color=OUTCOME_COLOURS[v], label=f"verdict {v}") for v in present]
+        # Verdicts that are not a single outcome (a path and a package): base or not.
+        others = verdicts_seen - set(OUTCOMES)
+        if data.base_verdict in others:
+            handles.append(Patch(facecolor=SAME_VERDICT_COLOUR, edgecolor="0.3", label="verdict as at base"))
+        if others - {data.base_verdict}:
+            handles.append(Patch(facecolor=OTHER_VERDICT_COLOUR, edgecolor="0.3", label="verdict changes"))
         handles += [Patch(facecolor="white", edgecolor="0.3", hatch="///", label="low value"),
                     Patch(facecolor="white", edgecolor="0.3", label="high value")]
         handles.append(Line2D([], [], color="0.2", label=f"base ({data.base_output:.3g}, "
-                                               f"{data.base_verdict})"))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+                                               f"{data.base_verdict.replace('->', '→')})"))
+        # Below the plot: beside it the legend took the width the parameters' names need.
+        if own:
+            fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8)
+        else:
+            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return fig
 
 
@@ -120,12 +147,14 @@ def sobol_bars_data(indices: SobolIndices, output: str | None = None) -> SobolBa
                      indices.total_order[o, order], first_ci, total_ci)
 
 
-def plot_sobol_indices(indices: SobolIndices, output: str | None = None, *, ax: Axes | None = None) -> Figure:
-    """First-order and total Sobol' indices of one output per key path, with bootstrap intervals."""
+def plot_sobol_indices(indices: SobolIndices, output: str | None = None, *, config: Mapping[str, Any] | None = None,
+                       ax: Axes | None = None) -> Figure:
+    """First-order and total Sobol' indices of one output per parameter, with bootstrap
+    intervals; parameters named in words (with the labels of ``config`` when given)."""
     data = sobol_bars_data(indices, output)
     k = len(data.key_paths)
     with matplotlib.rc_context(STYLE):
-        fig, ax = new_axes(ax, PAGE_WIDTH, 1.3 + 0.34 * k)
+        fig, ax = new_axes(ax, PAGE_WIDTH, 1.5 + 0.55 * k)
         y = np.arange(k)[::-1].astype(float)
         for offset, name, values, ci in ((0.18, "first_order", data.first_order, data.first_order_ci),
                                          (-0.18, "total_order", data.total_order, data.total_order_ci)):
@@ -136,10 +165,11 @@ def plot_sobol_indices(indices: SobolIndices, output: str | None = None, *, ax: 
                     error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "0.3"},
                     label={"first_order": "first order $S_i$", "total_order": "total $S_{T_i}$"}[name])
         ax.axvline(0, color="0.5", lw=0.6)
-        ax.set_yticks(y, data.key_paths, fontsize=7.5)
-        ax.set_xlabel(f"Sobol' index (share of the variance of {data.output})")
+        ax.set_yticks(y, [wrap_label(describe(p, config)) for p in data.key_paths], fontsize=7.5)
+        what = describe(data.output, config)
+        ax.set_xlabel(f"Sobol' index (share of the variance of {what[:1].lower() + what[1:]})")
         ci = f", {indices.confidence:.0%} bootstrap intervals" if indices.first_order_ci is not None else ""
-        ax.set_title(_title(indices.scenario, f"global sensitivity of {data.output}")
+        ax.set_title(_title(indices.scenario, f"global sensitivity: {what[:1].lower() + what[1:]}")
                      + f"\n(n = {indices.samples}, {indices.evaluations:,} model evaluations{ci})", fontsize=10)
         ax.legend(loc="lower right", fontsize=8)
     return fig
@@ -278,9 +308,11 @@ def path_map_data(table: pd.DataFrame, x: str, y: str, *, bins: int | None = Non
 
 
 def plot_path_map(table: pd.DataFrame, x: str, y: str, *, scenario: str = "", bins: int | None = None,
-                  moves: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
+                  moves: Sequence[str] | None = None, config: Mapping[str, Any] | None = None,
+                  ax: Axes | None = None) -> Figure:
     """Which pre-talk moves are played (the headline equilibrium path) over two parameters;
-    pass the scenario's ``moves`` for the same colour per path in every figure."""
+    pass the scenario's ``moves`` for the same colour per path in every figure, and its
+    ``config`` for the side labels in the axes' names."""
     data = path_map_data(table, x, y, bins=bins, moves=moves)
     with matplotlib.rc_context(STYLE):
         fig, ax = new_axes(ax, PAGE_WIDTH, 5.0)
@@ -289,12 +321,12 @@ def plot_path_map(table: pd.DataFrame, x: str, y: str, *, scenario: str = "", bi
         codes = np.ma.masked_less(data.codes, 0)
         ax.pcolormesh(data.x_values, data.y_values, codes, cmap=cmap, vmin=-0.5, vmax=len(colours) - 0.5,
                       shading="nearest")
-        handles = [Patch(color=colours[k], label=path.replace("+", " + "))
+        handles = [Patch(color=colours[k], label=path.replace("+", " + ").replace("_", " "))
                    for k, path in enumerate(data.paths) if (data.codes == k).any()]
         if (data.codes < 0).any():
             handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="0.6", label="no valid point"))
-        ax.set_xlabel(key_path_label(x))
-        ax.set_ylabel(key_path_label(y))
+        ax.set_xlabel(describe(x, config))
+        ax.set_ylabel(describe(y, config))
         note = f"\n(points in {len(data.x_values)}×{len(data.y_values)} cells, most frequent path)" if data.binned else ""
         ax.set_title(_title(scenario, "pre-talk moves played on the equilibrium path") + note)
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="moves played",
