@@ -2,7 +2,8 @@
 
 The Madrid file's two moves (the US entity listing, China's probe) are repeated K / 2 times
 each, alternating (listing_1, probe_1, listing_2, ...), with their numbers unchanged: 2^K talks
-stages. Each variant is run as a user would, ``negotiation run FILE --no-figures --out DIR``,
+stages. Each variant is run as a user would, ``negotiation run FILE --no-figures --no-robustness
+--out DIR`` (the solve alone; margins are skipped above six moves anyway),
 in a fresh process; the wall time and the peak memory (``ru_maxrss`` of the child) are
 reported, with the size of summary.json.
 
@@ -49,7 +50,8 @@ def run(k: int, folder: Path) -> dict:
     path = folder / f"madrid_{k}_moves.toml"
     path.write_text(tomli_w.dumps(variant(k)), encoding="utf-8")
     out = folder / f"out_{k}"
-    command = [str(Path(sys.executable).with_name("negotiation")), "run", str(path), "--no-figures", "--out", str(out)]
+    command = [str(Path(sys.executable).with_name("negotiation")), "run", str(path), "--no-figures",
+               "--no-robustness", "--out", str(out)]
     start = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})

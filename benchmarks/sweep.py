@@ -14,7 +14,9 @@ before timing (building them is not what is compared), each game is solved by th
 (nashpy ``support_enumeration``; pygambit ``enummixed_solve``, float), a stage with several
 equilibria takes the one with the highest payoff sum (``utilitarian``: less work than the
 packaged ``logit_qre``, compared with ours under the same rule) or, for the same work as
-ours, the one nearest to the limit of Gambit's ``logit_solve`` (nashpy has no QRE), and
+ours, the one nearest to the limit of Gambit's ``logit_solve`` (nashpy has no QRE), each
+player's payoffs first put on its own scale in the stage (0 at its worst cell, 1 at its best,
+as the packaged rules do so that no choice depends on units), and
 backward induction runs in Python. The pygambit logit-QRE loop's answers (path and payoffs)
 are checked against ours point by point: an independent oracle; so is the single run
 (:func:`negotiation.analysis.analyze`) on a subsample.
@@ -105,14 +107,21 @@ def gambit_equilibria(A: np.ndarray, B: np.ndarray) -> list[tuple[np.ndarray, np
     return [_profile(game, eq) for eq in gbt.nash.enummixed_solve(game, rational=False).equilibria]
 
 
+def own_range(M: np.ndarray) -> np.ndarray:
+    """A player's payoffs from 0 at its worst cell to 1 at its best (the packaged rules compare
+    the two players on these scales, so that no choice depends on units)."""
+    span = M.max() - M.min()
+    return (M - M.min()) / span if span > 0 else np.zeros_like(M, dtype=float)
+
+
 def utilitarian(a, b, equilibria):
-    return max(equilibria, key=lambda e: e[0] @ (a + b) @ e[1])
+    return max(equilibria, key=lambda e: e[0] @ (own_range(a) + own_range(b)) @ e[1])
 
 
 def nearest_to_gambit_logit_limit(a, b, equilibria):
     if len(equilibria) == 1:
         return equilibria[0]
-    game = gbt.StrategicGame.from_arrays(a, b)
+    game = gbt.StrategicGame.from_arrays(own_range(a), own_range(b))
     lx, ly = _profile(game, gbt.nash.logit_solve(game).equilibrium)
     return min(equilibria, key=lambda e: np.abs(e[0] - lx).sum() + np.abs(e[1] - ly).sum())
 

@@ -251,7 +251,7 @@ def _run_json(*sets: str, out: Path) -> dict:
     """`negotiation run madrid_2025_bargaining --set ... --json`, in this process."""
     buffer = io.StringIO()
     args = ["run", "madrid_2025_bargaining", *(a for s in sets for a in ("--set", s)), "--json", "--no-figures",
-            "--out", str(out)]
+            "--no-robustness", "--out", str(out)]
     with contextlib.redirect_stdout(buffer):
         assert cli.main(args) == 0
     return json.loads(buffer.getvalue())

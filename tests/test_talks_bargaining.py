@@ -157,5 +157,7 @@ def test_madrid_bargaining_runs_end_to_end(tmp_path):
     assert (talks["package"] is None) == (not talks["agreement"])
     assert sum(summary["outcome_probabilities"].values()) == pytest.approx(1.0)
     assert set(summary["leverage"]) == {"entity_listing", "anti_dumping_probe"}
+    assert summary["verdict"] == f"{'+'.join(summary['equilibrium_path']) or 'none'} -> {summary['talks_outcome']}"
+    assert summary["robustness"]["margins"]["nearest"]["relative"] > 0
     for stem in ("utility_plane", "bargaining_sensitivity", "game_tree"):
         assert (tmp_path / "figures" / f"{stem}.png").exists()

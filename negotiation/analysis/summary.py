@@ -182,6 +182,8 @@ def _result_dict(analysis: Analysis, result: SubgamePerfectResult) -> dict[str, 
 def _robustness_lines(robustness: Any, labels: dict[str, str]) -> list[str]:
     if not robustness:
         return []
+    if "skipped" in robustness:
+        return [f"  Margins not computed: {robustness['skipped']}"]
     lines = []
     margins = robustness.get("margins") or {}
     nearest = margins.get("nearest")

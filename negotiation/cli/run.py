@@ -12,6 +12,10 @@ from negotiation.io.config import load_scenario, parse_overrides, resolve_config
 __all__ = ["register"]
 
 
+#: Scenarios with more pre-talk moves than this skip the margins by default.
+ROBUSTNESS_MOVES = 6
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from negotiation.analysis.pipeline import analyze
     from negotiation.analysis.summary import text_summary
@@ -27,7 +31,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         from negotiation.study.verdict import verdict_robustness
 
-        analysis = dataclasses.replace(analysis, robustness=verdict_robustness(scenario.config, source=scenario.source))
+        if len(scenario.moves) <= ROBUSTNESS_MOVES:
+            robustness = verdict_robustness(scenario.config, source=scenario.source)
+        else:  # every value one at a time over 2^K talks stages: minutes, not a second
+            robustness = {"skipped": f"{len(scenario.moves)} pre-talk moves: margins are computed for at most "
+                                     f"{ROBUSTNESS_MOVES}; use negotiation.study.verdict.verdict_robustness"}
+        analysis = dataclasses.replace(analysis, robustness=robustness)
     written = write_results(analysis, out, figures=not args.no_figures)
     if args.json:
         print(json.dumps(analysis.to_dict(), indent=2))
