@@ -35,3 +35,15 @@ def test_notebook_executes(notebook, tmp_path):
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("Counterfactual" in o.get("text", "") for o in outputs)
+    # the plots render (an image, not a repr) when the notebook runs, as a reader sees it
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+
+
+@pytest.mark.parametrize("notebook", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_notebook_is_committed_with_its_outputs(notebook):
+    # a tutorial is read on GitHub without running it: every code cell shows its output
+    nb = nbformat.read(notebook, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code and all(cell.get("outputs") for cell in code)
+    assert not [o for cell in code for o in cell.outputs if o.get("output_type") == "error"]
+    assert any("image/png" in o.get("data", {}) for cell in code for o in cell.outputs)

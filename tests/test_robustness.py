@@ -259,3 +259,162 @@ def test_a_scenario_named_dotdot_is_refused_by_run(tmp_path, madrid_text):
     assert done.returncode == 2, done.stderr
     assert "scenario.name = '..'" in done.stderr and "Traceback" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dotdot.toml"]
+
+
+# ---------------------------------------------------------------- numbers too large
+
+
+@pytest.mark.parametrize("value", ["1e308", "-1e308", "2e6"])
+def test_a_huge_number_in_a_file_is_refused(tmp_path, madrid_text, value):
+    path = tmp_path / "huge.toml"
+    path.write_text(madrid_text.replace("deadlock = 0.62", f"deadlock = {value}", 1))
+    for command in ("validate", "run"):
+        done = negotiation(command, str(path), "--no-figures", "--out", str(tmp_path / "out"),
+                           cwd=tmp_path) if command == "run" else negotiation(command, str(path))
+        assert_clean_refusal(done, "sides.us.outcomes.deadlock", "magnitude at most 1e+06")
+        assert "e+308" in done.stderr or "2000000" in done.stderr
+
+
+def test_a_huge_number_through_set_is_refused(tmp_path):
+    done = negotiation("validate", "madrid_2025", "--set", "moves.entity_listing.cost=1e308")
+    assert_clean_refusal(done, "moves.entity_listing.cost = 1e+308", "magnitude at most 1e+06")
+
+
+def test_a_huge_number_is_refused_per_sweep_point(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_scenario("madrid_2025", {"moves.entity_listing.cost": 1e7})
+    assert [p.path for p in caught.value.problems] == ["moves.entity_listing.cost"]
+    out = tmp_path / "sweep"
+    done = negotiation(*SMALL_SWEEP[:2], "--param", "moves.entity_listing.cost=0:1e300:3", "--quiet",
+                       "--no-figures", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    import pandas as pd
+
+    table = pd.read_parquet(out / "sweep.parquet")
+    # the huge points are refused one by one, the others solved
+    assert table["status"].tolist() == ["ok", "invalid", "invalid"]
+    assert "magnitude at most 1e+06" in table["error"].iloc[2]
+
+
+def test_a_large_but_bounded_number_is_accepted():
+    assert load_scenario("madrid_2025", {"moves.entity_listing.cost": 1e5}).name == "madrid_2025"
+
+
+# ---------------------------------------------------------------- one sweep per folder
+
+
+def _wait_for_lock(out: Path, first: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Until the first sweep has written its pid into ``out/.lock`` (and still runs)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lock = out / ".lock"
+        if lock.exists() and lock.read_text().strip() == str(first.pid):
+            return
+        assert first.poll() is None, first.communicate()
+        time.sleep(0.05)
+    pytest.fail("the first sweep never took its lock")
+
+
+@pytest.mark.parametrize("again", [(), ("--force",), ("--resume",)])
+def test_a_second_sweep_into_a_folder_in_use_is_refused(tmp_path, again):
+    out = tmp_path / "sweep"
+    slow = ("sweep", "madrid_2025", "--param", "moves.entity_listing.cost=0:1:200",
+            "--param", "moves.anti_dumping_probe.cost=0:1:200", "--workers", "1", "--quiet", "--no-figures")
+    first = subprocess.Popen([NEGOTIATION, *slow, "--out", str(out)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_lock(out, first)
+        manifest = (out / "manifest.json").read_text()
+        second = negotiation(*SMALL_SWEEP, "--out", str(out), *again)
+        assert_clean_refusal(second, f"{out} is in use by another sweep (pid {first.pid})")
+        assert first.poll() is None  # the first goes on, its manifest untouched
+        assert (out / "manifest.json").read_text() == manifest
+    finally:
+        first.kill()
+        first.communicate()
+    # a killed sweep's lock dies with it: the folder can be taken over at once
+    done = negotiation(*SMALL_SWEEP, "--out", str(out), "--force")
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_lock_is_released_after_an_error(tmp_path):
+    from negotiation.study.sweep import OutDirInUse, SweepIncomplete, _locked, run_sweep
+    from tests.test_sweep import sweep_of_toy
+
+    config, design = sweep_of_toy()
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("solver broke")
+
+    with pytest.raises(SweepIncomplete):
+        run_sweep(config, design, tmp_path, solver=failing, source="toy.toml")
+    # the lock was released on the error: the same process takes it again
+    result = run_sweep(config, design, tmp_path, resume=True, source="toy.toml")
+    assert len(result.computed) == design.n_chunks
+    with _locked(tmp_path), pytest.raises(OutDirInUse, match=f"pid {os.getpid()}"):
+        run_sweep(config, design, tmp_path, force=True, source="toy.toml")
+
+
+# ---------------------------------------------------------------- chunks that belong to the sweep
+
+
+def test_a_manifest_replaced_during_the_sweep_stops_the_table(tmp_path):
+    from negotiation.study.points import solve_points
+    from negotiation.study.sweep import CheckpointConflict, run_sweep
+    from tests.test_sweep import sweep_of_toy
+
+    config, design = sweep_of_toy()
+    calls = []
+
+    def intruding(base, overrides, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # another writer replaces the manifest halfway through
+            manifest = json.loads((tmp_path / "manifest.json").read_text())
+            manifest["config_sha256"] = "0" * 64
+            (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+        return solve_points(base, overrides, **kwargs)
+
+    with pytest.raises(CheckpointConflict, match="manifest was replaced"):
+        run_sweep(config, design, tmp_path, solver=intruding, source="toy.toml")
+    assert not (tmp_path / "sweep.parquet").exists() and not (tmp_path / "sweep.csv").exists()
+
+
+def test_resume_recomputes_a_chunk_whose_checksum_does_not_match(tmp_path):
+    import pandas as pd
+
+    from negotiation.study.sweep import chunk_path, run_sweep
+    from tests.test_sweep import sweep_of_toy
+
+    config, design = sweep_of_toy()
+    table = run_sweep(config, design, tmp_path, source="toy.toml").table
+    # a chunk replaced by one that looks right (same points and parameters) but with other results
+    path = chunk_path(tmp_path, 1)
+    forged = pd.read_parquet(path)
+    forged["status"] = "forged"
+    forged.to_parquet(path, index=False)
+    result = run_sweep(config, design, tmp_path, resume=True, source="toy.toml")
+    assert result.computed == (1,) and 1 not in result.reused
+    pd.testing.assert_frame_equal(result.table, table)
+    assert json.loads((tmp_path / "checksums" / "chunk-000001.json").read_text())["sha256"]
+
+
+def _noop() -> int:
+    return os.getpid()
+
+
+def test_a_forked_worker_does_not_keep_the_lock(tmp_path):
+    import concurrent.futures as cf
+    import fcntl
+    import multiprocessing
+
+    from negotiation.study.sweep import _locked
+
+    with cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        with _locked(tmp_path):
+            assert pool.submit(_noop).result() != os.getpid()  # the worker forked while locked
+        # the worker still runs; the lock must be free all the same
+        fd = os.open(tmp_path / ".lock", os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)

@@ -12,10 +12,6 @@ from negotiation.io.config import load_scenario, parse_overrides, resolve_config
 __all__ = ["register"]
 
 
-#: Scenarios with more pre-talk moves than this skip the margins by default.
-ROBUSTNESS_MOVES = 6
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from negotiation.analysis.pipeline import analyze
     from negotiation.analysis.summary import text_summary
@@ -31,11 +27,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         from negotiation.study.verdict import verdict_robustness
 
-        if len(scenario.moves) <= ROBUSTNESS_MOVES:
-            robustness = verdict_robustness(scenario.config, source=scenario.source)
-        else:  # every value one at a time over 2^K talks stages: minutes, not a second
-            robustness = {"skipped": f"{len(scenario.moves)} pre-talk moves: margins are computed for at most "
-                                     f"{ROBUSTNESS_MOVES}; use negotiation.study.verdict.verdict_robustness"}
+        robustness = verdict_robustness(scenario.config, source=scenario.source)
         analysis = dataclasses.replace(analysis, robustness=robustness)
     written = write_results(analysis, out, figures=not args.no_figures)
     if args.json:

@@ -186,14 +186,19 @@ def load_sweep_config(config: str | None, sets: dict[str, Any]) -> tuple[dict[st
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from negotiation.study.sweep import CheckpointConflict, MissingDependency, SweepError
+    from negotiation.study.sweep import (
+        CheckpointConflict,
+        MissingDependency,
+        OutDirInUse,
+        SweepError,
+    )
 
     try:
         return _sweep(args)
     except ConfigError as error:
         print(str(error), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (CheckpointConflict, MissingDependency) as error:
+    except (CheckpointConflict, OutDirInUse, MissingDependency) as error:
         print(f"negotiation sweep: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except SweepError as error:

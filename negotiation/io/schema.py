@@ -278,6 +278,12 @@ class NumericCheck:
         return ConfigProblem(self.path, value, expected)
 
 
+#: Largest magnitude a number may have: the model's numbers are costs, weights and
+#: probabilities of order one, and larger ones only overflow its products (1e308 gave
+#: 309-digit leverages and overflow warnings).
+MAX_MAGNITUDE = 1e6
+
+
 def _as_array(value: Any, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=float), (n,))
 
@@ -305,8 +311,12 @@ def numeric_checks(cfg: ConfigFile, numbers: Mapping[str, Any], n: int, integers
     for path, value in numbers.items():
         values = _as_array(value, n)
         ok = np.isfinite(values)
-        finite[path] = ok
         checks.append(NumericCheck(path, ~ok, value, "a finite number"))
+        huge = ok & (np.abs(values) > MAX_MAGNITUDE)
+        checks.append(NumericCheck(path, huge, value, f"a number of magnitude at most {MAX_MAGNITUDE:g}"))
+        # the other rules judge only usable numbers: one problem per bad value
+        ok = ok & ~huge
+        finite[path] = ok
         if integers.get(path):
             checks.append(NumericCheck(path, ok & (np.floor(values) != values), value, "a whole number"))
 

@@ -12,7 +12,10 @@ Points are cut into chunks of ``chunk_size`` consecutive points; a chunk is the 
 work (serially, in a ``ProcessPoolExecutor``, or on a Dask cluster) and of checkpointing:
 each finished chunk is written atomically to ``OUT/chunks/chunk-NNNNNN.parquet`` as soon
 as it completes. ``OUT/manifest.json`` records the design, a hash of the scenario config
-and a hash of the points, so a resumed sweep refuses a changed config or design. The final
+and a hash of the points, so a resumed sweep refuses a changed config or design; the
+SHA-256 of each chunk file is recorded in ``OUT/checksums/chunk-NNNNNN.json``, and a resumed
+sweep recomputes a chunk that does not match it. A running sweep holds an exclusive lock on
+``OUT/.lock``: a second sweep into the same folder is refused (:class:`OutDirInUse`). The final
 table (``OUT/sweep.parquet``, ``OUT/sweep.csv``) is always assembled from the chunk files,
 in point order, so it is the same whether the sweep ran in one go or was interrupted and
 resumed, and whatever the number of workers. It is assembled by streaming, a chunk at a
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -49,6 +53,7 @@ __all__ = [
     "CHUNKS",
     "CheckpointConflict",
     "MissingDependency",
+    "OutDirInUse",
     "SweepError",
     "SweepIncomplete",
     "SweepResult",
@@ -68,6 +73,11 @@ __all__ = [
 CHECKPOINT_FORMAT = 1
 MANIFEST = "manifest.json"
 CHUNKS = "chunks"
+#: Beside ``chunks/``: ``chunk-NNNNNN.json`` with the SHA-256 of each chunk file as written
+#: (outside ``chunks/``, whose listing is the chunk files alone).
+CHECKSUMS = "checksums"
+#: The lock file a running sweep holds (``flock``) on its output folder.
+LOCK = ".lock"
 TABLE_CSV = "sweep.csv"
 TABLE_PARQUET = "sweep.parquet"
 #: Rows per row group of ``sweep.parquet`` (chunks are gathered up to this many rows).
@@ -84,6 +94,10 @@ class SweepError(RuntimeError):
 
 class CheckpointConflict(SweepError):
     """The output folder holds another sweep (or this one, and neither resume nor force)."""
+
+
+class OutDirInUse(CheckpointConflict):
+    """Another sweep holds the output folder's lock."""
 
 
 class MissingDependency(SweepError):
@@ -199,6 +213,70 @@ def chunk_path(out_dir: str | Path, index: int) -> Path:
     return Path(out_dir) / CHUNKS / f"chunk-{index:06d}.parquet"
 
 
+def checksum_path(out_dir: str | Path, index: int) -> Path:
+    return Path(out_dir) / CHECKSUMS / f"chunk-{index:06d}.json"
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _checksum_matches(out: Path, index: int) -> bool:
+    """The chunk file is the one this sweep wrote: its SHA-256 is the one recorded beside it."""
+    try:
+        recorded = json.loads(checksum_path(out, index).read_text(encoding="utf-8"))["sha256"]
+        return recorded == _file_sha256(chunk_path(out, index))
+    except (OSError, ValueError, KeyError, TypeError):  # missing or damaged: not trusted
+        return False
+
+
+#: Lock file descriptors this process holds (see :func:`_locked`).
+_HELD_LOCKS: set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    # A forked worker shares the parent's lock: it must not keep the folder locked after
+    # the parent is gone (workers can outlive a killed parent).
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out`` (``flock`` on ``out/.lock``) for the sweep's lifetime.
+
+    Non-blocking: a folder another sweep holds is refused at once, whatever ``resume`` or
+    ``force`` say. The kernel drops the lock when the process ends (a kill -9 included), so
+    a stale lock file never blocks; the file is kept (removing it would let a third sweep
+    lock a new file while the second still holds the old one).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            raise OutDirInUse(f"{out} is in use by another sweep (pid {holder}); wait for it to finish "
+                              "or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD_LOCKS.add(fd)
+        yield
+    finally:
+        _HELD_LOCKS.discard(fd)
+        os.close(fd)  # releases the lock
+
+
 def read_manifest(out_dir: str | Path) -> dict[str, Any] | None:
     """The manifest of a sweep folder, or ``None`` if there is none."""
     path = Path(out_dir) / MANIFEST
@@ -212,7 +290,8 @@ def read_manifest(out_dir: str | Path) -> dict[str, Any] | None:
 
 def _owned_files(out: Path) -> list[Path]:
     files = [out / MANIFEST, out / TABLE_CSV, out / TABLE_PARQUET]
-    files += sorted((out / CHUNKS).glob("*")) if (out / CHUNKS).is_dir() else []
+    for folder in (CHUNKS, CHECKSUMS):
+        files += sorted((out / folder).glob("*")) if (out / folder).is_dir() else []
     files += [out / "figures" / f"phase_map.{ext}" for ext in ("png", "pdf")]
     return [f for f in files if f.is_file()]
 
@@ -240,7 +319,8 @@ def _prepare_out_dir(out: Path, manifest: dict[str, Any], resume: bool, force: b
             raise CheckpointConflict(f"{out}: already holds this sweep ({state}); use --resume to reuse it, "
                                      "or --force to recompute it")
     chunks.mkdir(parents=True, exist_ok=True)
-    for stale in chunks.glob(".*.tmp-*"):  # a write cut short by a kill
+    (out / CHECKSUMS).mkdir(exist_ok=True)
+    for stale in [*chunks.glob(".*.tmp-*"), *(out / CHECKSUMS).glob(".*.tmp-*")]:  # a write cut short by a kill
         stale.unlink()
     if existing is None:
         _write_json(out / MANIFEST, {**manifest, "created_at": datetime.now(UTC).isoformat()})
@@ -388,7 +468,10 @@ def run_sweep(
     Raises
     ------
     CheckpointConflict
-        ``out_dir`` holds another sweep, or this one without ``resume``/``force``.
+        ``out_dir`` holds another sweep, or this one without ``resume``/``force``, or its
+        manifest was replaced while this sweep ran (the table is then not assembled).
+    OutDirInUse
+        Another sweep is running in ``out_dir`` (a :class:`CheckpointConflict`).
     SweepIncomplete
         Some chunks failed (e.g. a worker died); the finished ones are saved.
     KeyboardInterrupt
@@ -413,6 +496,16 @@ def run_sweep(
     if solver is None:
         from negotiation.study.points import solve_points as solver
     out = Path(out_dir)
+    # one sweep at a time in a folder: two would mix their chunks and manifests
+    with _locked(out):
+        return _run_locked(config, design, out, source=source, workers=workers, scheduler=scheduler,
+                           resume=resume, force=force, progress=progress, solver=solver)
+
+
+def _run_locked(config: Mapping[str, Any], design: SweepDesign, out: Path, *, source: str, workers: int,
+                scheduler: str | None, resume: bool, force: bool, progress: bool | None,
+                solver: PointSolver) -> SweepResult:
+    """:func:`run_sweep` with the lock on ``out`` held."""
     points = design_points(design)
     manifest = sweep_manifest(config, design, source=source, points=points)
     _prepare_out_dir(out, manifest, resume=resume, force=force)
@@ -422,7 +515,9 @@ def run_sweep(
     reused, replaced, todo = [], [], []
     for index, (start, stop) in enumerate(bounds):
         path = chunk_path(out, index)
-        if path.exists() and _chunk_matches(path, design, start, points[start:stop]):
+        # a chunk is trusted only if it is byte for byte the one written (checksum) and holds
+        # this design's points
+        if path.exists() and _checksum_matches(out, index) and _chunk_matches(path, design, start, points[start:stop]):
             reused.append(index)
         else:
             if path.exists():
@@ -438,7 +533,10 @@ def run_sweep(
     def finish(index: int, frame: pd.DataFrame) -> None:
         start, stop = bounds[index]
         rows = _chunk_frame(frame, design, start, points[start:stop])
-        atomic_write(chunk_path(out, index), lambda p: rows.to_parquet(p, index=False))
+        path = chunk_path(out, index)
+        atomic_write(path, lambda p: rows.to_parquet(p, index=False))
+        # recorded after the chunk: a kill in between leaves a chunk without checksum, recomputed
+        _write_json(checksum_path(out, index), {"chunk": path.name, "sha256": _file_sha256(path)})
         bar.update(stop - start)
 
     failures: dict[int, BaseException] = {}
@@ -467,6 +565,14 @@ def run_sweep(
             "run again with --resume to compute the rest",
             tuple(sorted(failures)),
         )
+    # the lock keeps other sweeps out, but not every writer: the table is assembled only if
+    # the folder still holds this sweep
+    on_disk = read_manifest(out)
+    differences = ["the manifest is gone"] if on_disk is None else manifest_differences(on_disk, manifest)
+    if differences:
+        raise CheckpointConflict(f"{out}: its manifest was replaced while this sweep ran (it differs in: "
+                                 + "; ".join(differences) + "); the table is not assembled. Run again with "
+                                 "--force, or choose another --out")
     files = assemble_table(out, len(bounds))
     return SweepResult(out, design, tuple(todo), tuple(reused), tuple(replaced), files)
 

@@ -36,7 +36,7 @@ from negotiation.io.config import SOLVER_KEYS, base_config, scenario_from_dict
 from negotiation.io.key_paths import numeric_key_paths
 from negotiation.study.one_at_a_time import verdict_flips
 
-__all__ = ["Margin", "VerdictMargins", "payoff_side", "verdict_margins", "verdict_probabilities", "verdict_robustness"]
+__all__ = ["Margin", "VerdictMargins", "payoff_side", "verdict_margins", "verdict_probabilities", "verdict_robustness", "ROBUSTNESS_MOVES"]
 
 #: Sections whose numbers are not part of the model (how to solve or sweep it).
 _NOT_MODEL = ("solver.", "sweep.", "uncertainty.", "talks.bargaining.deadline", "talks.bargaining.first_proposer")
@@ -212,11 +212,21 @@ def verdict_probabilities(config: Mapping[str, Any], *, samples: int = 1024, see
                       "95% Wilson intervals"}
 
 
+#: Scenarios with more pre-talk moves than this skip the margins unless asked.
+ROBUSTNESS_MOVES = 6
+
+
 def verdict_robustness(config: Mapping[str, Any], *, source: str = "<config>", samples: int = 1024,
-                       seed: int | None = None) -> dict[str, Any]:
-    """What ``negotiation run`` reports beside the verdict: the margins of every value
-    (:func:`verdict_margins`, the nearest ten listed) and the probability of each verdict under
-    the declared uncertainty (:func:`verdict_probabilities`; None when nothing is declared)."""
+                       seed: int | None = None, max_moves: int | None = ROBUSTNESS_MOVES) -> dict[str, Any]:
+    """What ``negotiation run`` and the report give beside the verdict: the margins of every
+    value (:func:`verdict_margins`, the nearest ten listed) and the probability of each verdict
+    under the declared uncertainty (:func:`verdict_probabilities`; None when nothing is
+    declared). With more than ``max_moves`` pre-talk moves (None: no limit) it returns
+    ``{"skipped": reason}``: every value one at a time over 2^K talks stages takes minutes."""
+    moves = len(config.get("moves", {}) or {})
+    if max_moves is not None and moves > max_moves:
+        return {"skipped": f"{moves} pre-talk moves: margins are computed for at most {max_moves} by default "
+                           "(negotiation.study.verdict.verdict_robustness(config, max_moves=None))"}
     return {
         "margins": verdict_margins(config, source=source).to_dict(),
         "verdict_probabilities": verdict_probabilities(config, samples=samples, seed=seed, source=source),
