@@ -76,10 +76,14 @@ STUDY_SECTIONS = ("sweep", "uncertainty")
 # ---------------------------------------------------------------- structure
 
 
-def _structure_problems(cfg: ConfigFile) -> list[ConfigProblem]:
+def _structure_problems(cfg: ConfigFile, config: Mapping[str, Any] | None = None) -> list[ConfigProblem]:
     from negotiation.solvers.selection import SELECTION_RULES
 
     problems: list[ConfigProblem] = []
+    if config is not None:
+        from negotiation.io.sources import source_problems
+
+        problems += [ConfigProblem(path, value, expected) for path, value, expected in source_problems(config)]
     issue_names = list(cfg.issues)
     for name, issue in cfg.issues.items():
         if len(set(issue.levels)) != len(issue.levels):
@@ -406,7 +410,7 @@ def scenario_points(
         raise ValueError(f"every override array must have the same length, got lengths {sorted(lengths)}")
     n = lengths.pop() if lengths else 1
     cfg = _typed({k: v for k, v in data.items()}, source)
-    structure = _structure_problems(cfg)
+    structure = _structure_problems(cfg, data)
     numbers = dict(numeric_key_paths({k: v for k, v in data.items() if k not in STUDY_SECTIONS}))
     integers = {k: True for k in INTEGER_KEYS}
     numbers.update(numeric)

@@ -90,6 +90,10 @@ class ScenarioSection(_Strict):
     name: str = Field(min_length=1)
     title: str
     description: str = ""
+    # The date the model's facts are known by (negotiation.io.sources: no look-ahead).
+    as_of: datetime.date | None = None
+    # What the model can and cannot say (its structural limits), for reports.
+    limits: str = ""
 
     @field_validator("name")
     @classmethod
@@ -166,6 +170,8 @@ class ConfigFile(_Strict):
     # Validated by negotiation.study.design (key paths of the scenario, distributions, designs).
     sweep: dict[str, Any] | None = None
     uncertainty: dict[str, Any] | None = None
+    # Validated by negotiation.io.sources (key paths, fact or judgement, dates against as_of).
+    sources: dict[str, Any] | None = None
 
 
 _EXPECTED_BY_TYPE = {

@@ -20,7 +20,7 @@ from negotiation.model.scenario import Scenario
 
 __all__ = ["GLOSSARY", "STATUS_WORDS", "report_context", "write_report"]
 
-#: What the assumptions table says of a value's source until sources are structured.
+#: What the assumptions table says of a value's source in a scenario without [sources].
 JUDGEMENT_SOURCE = "judgement (see the comment in the scenario file)"
 
 #: The report's figures: file stem and caption, in the order shown.
@@ -146,6 +146,7 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
         The templates' variables.
     """
     from negotiation.io.key_paths import numeric_key_paths
+    from negotiation.io.sources import source_text
     from negotiation.viz.style import describe
 
     config = scenario.config
@@ -183,7 +184,8 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
         for name, item in summary.get("leverage", {}).items()
     ]
     assumptions = [
-        {"key_path": key, "words": describe(key, config), "value": _number(value), "source": JUDGEMENT_SOURCE}
+        {"key_path": key, "words": describe(key, config), "value": _number(value),
+         "source": source_text(config, key) if config.get("sources") else JUDGEMENT_SOURCE}
         for key, value in numeric_key_paths(config)
     ]
     status = summary.get("status", "ok")

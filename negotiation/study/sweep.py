@@ -534,9 +534,15 @@ def _run_locked(config: Mapping[str, Any], design: SweepDesign, out: Path, *, so
         start, stop = bounds[index]
         rows = _chunk_frame(frame, design, start, points[start:stop])
         path = chunk_path(out, index)
-        atomic_write(path, lambda p: rows.to_parquet(p, index=False))
-        # recorded after the chunk: a kill in between leaves a chunk without checksum, recomputed
-        _write_json(checksum_path(out, index), {"chunk": path.name, "sha256": _file_sha256(path)})
+
+        def write(tmp: Path) -> None:
+            # The checksum is recorded before the chunk is renamed into place: a kill in between
+            # leaves a checksum without its chunk (the chunk is computed again), never a
+            # finished chunk without its checksum (which would be recomputed needlessly).
+            rows.to_parquet(tmp, index=False)
+            _write_json(checksum_path(out, index), {"chunk": path.name, "sha256": _file_sha256(tmp)})
+
+        atomic_write(path, write)
         bar.update(stop - start)
 
     failures: dict[int, BaseException] = {}
