@@ -92,8 +92,6 @@ class ScenarioSection(_Strict):
     description: str = ""
     # The date the model's facts are known by (negotiation.io.sources: no look-ahead).
     as_of: datetime.date | None = None
-    # What the model can and cannot say (its structural limits), for reports.
-    limits: str = ""
 
     @field_validator("name")
     @classmethod
