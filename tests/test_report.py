@@ -106,3 +106,13 @@ def test_write_report_takes_overrides(tmp_path: Path) -> None:
     assert {"report.html", "report.md"} <= set(written)
     assert "| `moves.entity_listing.cost` | Entity listing: cost to its maker (utility) | 0.02 |" in (
         tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_the_report_says_which_rule_picks_which_verdict(madrid_report: Path) -> None:
+    from negotiation.io.config import default_config_path, read_config
+    from negotiation.study.verdict import verdicts_by_rule
+
+    text = (madrid_report / "report.md").read_text(encoding="utf-8")
+    for rule, verdict in verdicts_by_rule(read_config(default_config_path("madrid_2025"))).items():
+        line = next(line for line in text.splitlines() if line.startswith(f"- `{verdict}`:"))
+        assert rule in line

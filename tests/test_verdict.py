@@ -95,3 +95,17 @@ def test_run_prints_the_nearest_flip_and_the_odds(tmp_path):
     summary = json.loads((tmp_path / "m" / "summary.json").read_text())
     assert summary["verdict"] == "entity_listing -> us_leaning"
     assert summary["robustness"]["margins"]["nearest"]["relative"] < 0.05
+
+
+def test_each_rules_verdict_is_the_single_run_under_that_rule():
+    from negotiation.analysis import analyze
+    from negotiation.io.config import load_scenario
+    from negotiation.study.verdict import verdicts_by_rule
+
+    config = read_config(default_config_path("madrid_2025"))
+    by_rule = verdicts_by_rule(config)
+    for rule, verdict in by_rule.items():
+        single = analyze(load_scenario("madrid_2025", {"solver.selection_rule": rule})).to_dict()
+        assert single["verdict"] == verdict, rule
+    assert set(by_rule) == {"payoff_dominant", "risk_dominant", "utilitarian",
+                                                                  "logit_qre"}

@@ -185,6 +185,12 @@ def _robustness_lines(robustness: Any, labels: dict[str, str]) -> list[str]:
     if "skipped" in robustness:
         return [f"  Margins not computed: {robustness['skipped']}"]
     lines = []
+    rules = robustness.get("rules") or {}
+    if rules:
+        by_verdict: dict[str, list[str]] = {}
+        for rule, verdict in rules.items():
+            by_verdict.setdefault(verdict, []).append(rule)
+        lines.append("  By selection rule: " + "; ".join(f"{v} ({', '.join(r)})" for v, r in by_verdict.items()))
     margins = robustness.get("margins") or {}
     nearest = margins.get("nearest")
     if nearest:

@@ -208,6 +208,8 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
         "equilibria_text": (f"{summary.get('equilibrium_count')} subgame-perfect equilibri"
                             + ("um" if summary.get("equilibrium_count") == 1 else "a")),
         "robustness_skipped": robustness.get("skipped"),
+        "rules": [{"verdict": v, "rules": ", ".join(r for r, w in (robustness.get("rules") or {}).items() if w == v)}
+                  for v in dict.fromkeys((robustness.get("rules") or {}).values())],
         "nearest": nearest,
         "margins": margins,
         "values_searched": margins_block.get("values_searched"),

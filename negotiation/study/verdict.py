@@ -36,7 +36,8 @@ from negotiation.io.config import SOLVER_KEYS, base_config, scenario_from_dict
 from negotiation.io.key_paths import numeric_key_paths
 from negotiation.study.one_at_a_time import verdict_flips
 
-__all__ = ["Margin", "VerdictMargins", "payoff_side", "verdict_margins", "verdict_probabilities", "verdict_robustness", "ROBUSTNESS_MOVES"]
+__all__ = ["ROBUSTNESS_MOVES", "Margin", "VerdictMargins", "payoff_side", "verdict_margins", "verdict_probabilities",
+           "verdict_robustness", "verdicts_by_rule"]
 
 #: Sections whose numbers are not part of the model (how to solve or sweep it).
 _NOT_MODEL = ("solver.", "sweep.", "uncertainty.", "talks.bargaining.deadline", "talks.bargaining.first_proposer")
@@ -212,6 +213,29 @@ def verdict_probabilities(config: Mapping[str, Any], *, samples: int = 1024, see
                       "95% Wilson intervals"}
 
 
+def verdicts_by_rule(config: Mapping[str, Any], *, source: str = "<config>") -> dict[str, str]:
+    """The verdict each selection rule picks, rule by rule (the equilibrium set is the same;
+    the rules differ only at stages with several equilibria).
+
+    Examples
+    --------
+    >>> from negotiation.io.config import read_config, default_config_path
+    >>> verdicts_by_rule(read_config(default_config_path("madrid_2025")))["logit_qre"]
+    'entity_listing -> us_leaning'
+    """
+    import copy
+
+    from negotiation.solvers.selection import SELECTION_RULES
+    from negotiation.study.uncertainty import headline
+
+    out = {}
+    for rule in SELECTION_RULES:
+        ruled = copy.deepcopy(dict(config))
+        ruled["solver"] = {**(ruled.get("solver") or {}), "selection_rule": rule}
+        out[rule] = headline(ruled, source=source).verdict
+    return out
+
+
 #: Scenarios with more pre-talk moves than this skip the margins unless asked.
 ROBUSTNESS_MOVES = 6
 
@@ -228,6 +252,7 @@ def verdict_robustness(config: Mapping[str, Any], *, source: str = "<config>", s
         return {"skipped": f"{moves} pre-talk moves: margins are computed for at most {max_moves} by default "
                            "(negotiation.study.verdict.verdict_robustness(config, max_moves=None))"}
     return {
+        "rules": verdicts_by_rule(config, source=source),
         "margins": verdict_margins(config, source=source).to_dict(),
         "verdict_probabilities": verdict_probabilities(config, samples=samples, seed=seed, source=source),
     }
