@@ -304,15 +304,19 @@ def test_a_large_but_bounded_number_is_accepted():
 
 
 def _wait_for_lock(out: Path, first: subprocess.Popen, timeout: float = 60.0) -> None:
-    """Until the first sweep has written its pid into ``out/.lock`` (and still runs)."""
+    """Until the first sweep has written its pid into ``out/.lock`` and its manifest (and still runs).
+
+    The lock is taken before the manifest is written, so waiting for the lock alone races.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         lock = out / ".lock"
-        if lock.exists() and lock.read_text().strip() == str(first.pid):
+        if (lock.exists() and lock.read_text().strip() == str(first.pid)
+                and (out / "manifest.json").exists()):
             return
         assert first.poll() is None, first.communicate()
         time.sleep(0.05)
-    pytest.fail("the first sweep never took its lock")
+    pytest.fail("the first sweep never took its lock and wrote its manifest")
 
 
 @pytest.mark.parametrize("again", [(), ("--force",), ("--resume",)])
