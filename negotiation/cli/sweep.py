@@ -300,13 +300,20 @@ def _report(say, result: SweepResult, design: SweepDesign, out: Path, files: dic
     # counted a row group at a time: a large sweep's table is never read whole
     verdict_counts: Counter[str] = Counter()
     status_counts: Counter[str] = Counter()
+    one_game = 0
     for group in range(result.row_groups):
-        part = result.read([*PROBABILITY_COLUMNS, "status"], row_group=group)
+        part = result.read([*PROBABILITY_COLUMNS, "status", "exact_fallback"], row_group=group)
         verdict_counts.update(verdicts(part).tolist())
         status_counts.update(part["status"].tolist())
+        one_game += int(part["exact_fallback"].sum())
     counts = [f"{outcome} {verdict_counts[outcome]}" for outcome in OUTCOMES]
     say(f"  verdict (most probable outcome) by point: {', '.join(counts)}, none {verdict_counts['']}")
     say("  status: " + ", ".join(f"{k} {v}" for k, v in status_counts.items()))
+    if status_counts["degenerate"]:
+        say(f"  {status_counts['degenerate']} points have a degenerate talks stage (tied payoffs: a set of "
+            "equilibria, or a selection among equal payoffs; `negotiation run --set ...` at a point names the "
+            "tied cells)")
+    say(f"  points that needed the exact one-game solver (exact_fallback): {one_game}")
     for note in notes:
         say(f"  {note}")
     say(f"Wrote {', '.join(sorted(str(Path(k)) for k in files))} to {out}/")

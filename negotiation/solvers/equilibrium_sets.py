@@ -22,6 +22,7 @@ from negotiation.model.tree import BARGAIN
 from negotiation.solvers.backward_induction import Induction
 from negotiation.solvers.records import MixedEquilibrium, NashResult
 from negotiation.solvers.subgames import DECISION, STAGE
+from negotiation.solvers.ties import degeneracy_note
 
 __all__ = ["BargainPlay", "StagePlay", "SubgamePerfectEquilibrium", "SubgamePerfectResult", "subgame_perfect_result"]
 
@@ -485,9 +486,20 @@ class SubgamePerfectResult:
                 "equilibrium (mixtures of them are subgame perfect too); the headline takes the first optimal "
                 "action in the node's order"
             )
-        for _, label, result in self.stage_results:
-            if result.status != "ok":
-                notes.append(f"stage '{label or 'talks'}' is {result.status}: " + "; ".join(result.notes))
+        tree = induction.tree
+        for u, (_, label, result) in zip(sorted(induction.stages), self.stage_results, strict=True):
+            if result.status == "ok":
+                continue
+            said = list(result.notes)
+            if result.status == "degenerate":
+                record = induction.stages[u]
+                g = record.game(i, u)
+                row_player = int(tree.player[u])
+                column = tree.infosets[induction.units.stages[u].column_infoset]
+                said.insert(0, degeneracy_note(
+                    np.asarray(record.A[g], dtype=float), np.asarray(record.B[g], dtype=float), result,
+                    (tree.players[row_player], tree.players[1 - row_player]), tree.actions(u), column.actions))
+            notes.append(f"stage '{label or 'talks'}' is {result.status}: " + "; ".join(said))
         return tuple(notes)
 
 

@@ -12,12 +12,15 @@ returns all their equilibria as padded arrays (:class:`StageSolutions`), by one 
    (to 2^-40) share one solution;
 2. with the default ``method="enumeration"`` every game goes through the batched support
    enumeration of :mod:`negotiation.solvers.support`, which certifies non-degenerate games
-   (every label decided outside a margin); its answer for a certified game is that of the
-   exact solver;
-3. a game it cannot certify (degenerate, nearly degenerate, or with exact rational
-   payoffs, or ``exact=True``) is solved by :func:`negotiation.solvers.normal_form.nash_equilibria` (the
-   lexicographic vertex enumeration, exact on degenerate games), and counted in
-   ``one_game``.
+   (every label decided outside a margin); the games it cannot certify (degenerate ones:
+   ties) through the batched vertex enumeration of :mod:`negotiation.solvers.vertices`,
+   which certifies games whose ties are exact (every slack within 1e-11 of zero or beyond
+   1e-7); the answer for a certified game is that of the exact solver;
+3. a game neither certifies (nearly degenerate, larger than
+   :data:`~negotiation.solvers.vertices.MAX_ACTIONS` actions in all, with exact rational
+   payoffs, or ``exact=True``) is solved by
+   :func:`negotiation.solvers.normal_form.nash_equilibria` (the lexicographic vertex
+   enumeration, exact on degenerate games), and counted in ``one_game``.
 
 Other methods (``"lemke_howson"``, nashpy's ``"support"`` and ``"vertex"``) solve each game
 with :func:`~negotiation.solvers.normal_form.nash_equilibria` itself.
@@ -31,13 +34,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from negotiation.solvers.records import REGRET_TOLERANCE, MixedEquilibrium, NashResult, max_regrets
 
-__all__ = ["StageSolutions", "solve_stages"]
+__all__ = ["BATCHED_METHODS", "StageSolutions", "solve_stages"]
+
+#: The batched enumerations, in the order they are tried: support enumeration (certifies
+#: non-degenerate games) and vertex enumeration by bases (degenerate games, ties included).
+BATCHED_METHODS = ("support_enumeration", "batched_vertex_enumeration")
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +65,8 @@ class StageSolutions:
     status : tuple of str
         ``"ok"``, ``"degenerate"`` or ``"incomplete"`` per game.
     method : tuple of str
-        ``"support_enumeration"`` (batched, certified) or the one-game method used.
+        One of :data:`BATCHED_METHODS` (certified by a batched enumeration) or the one-game
+        method used.
     notes : tuple of tuple of str
     components : tuple of tuple of tuple of int
         Equilibria grouped by connected component, per game.
@@ -87,7 +97,7 @@ class StageSolutions:
     @property
     def one_game(self) -> np.ndarray:
         """Which games were not certified by the batched enumeration (bool, (G,))."""
-        return np.array([m != "support_enumeration" for m in self.method], dtype=bool)
+        return np.array([m not in BATCHED_METHODS for m in self.method], dtype=bool)
 
     def payoffs(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
         """Expected payoffs ``(x^T A y, x^T B y)`` of every equilibrium, shape (G, E, 2)."""
@@ -154,15 +164,15 @@ def solve_stages(
 
     Examples
     --------
-    Battle of the sexes (certified by the batched enumeration) and a degenerate game
-    (solved by the exact one-game enumeration):
+    Battle of the sexes (certified by the batched support enumeration) and a degenerate
+    game (a tie: certified by the batched vertex enumeration):
 
     >>> import numpy as np
     >>> A = np.array([[[2., 0.], [0., 1.]], [[1., 1.], [0., 0.]]])
     >>> B = np.array([[[1., 0.], [0., 2.]], [[1., 1.], [0., 1.]]])
     >>> s = solve_stages(A, B)
     >>> s.count.tolist(), s.status, s.method
-    ([3, 2], ('ok', 'degenerate'), ('support_enumeration', 'enumeration'))
+    ([3, 2], ('ok', 'degenerate'), ('support_enumeration', 'batched_vertex_enumeration'))
     """
     from negotiation.solvers.normal_form import nash_equilibria
 
@@ -191,14 +201,24 @@ def solve_stages(
         inverse = inverse.reshape(-1)
     Au, Bu = A[first], B[first]
     U = len(first)
-    certified = np.zeros(U, dtype=bool)
+    # the batched enumerations, in turn: support enumeration certifies non-degenerate games,
+    # vertex enumeration by bases the degenerate ones; the rest go to the one-game solver
+    batches = []  # (games, their batch's answer, their positions in it, method)
+    remaining = np.ones(U, dtype=bool)
     if method == "enumeration" and not exact_arrays and exact is not True:
         from negotiation.solvers.support import support_equilibria
+        from negotiation.solvers.vertices import MAX_ACTIONS, vertex_equilibria
 
         Af, Bf = Au.astype(float), Bu.astype(float)
         eq = support_equilibria(Af, Bf)
-        certified = eq.certain
-    others = np.flatnonzero(~certified)
+        batches.append((np.flatnonzero(eq.certain), eq, np.flatnonzero(eq.certain), BATCHED_METHODS[0]))
+        remaining &= ~eq.certain
+        if remaining.any() and m + n <= MAX_ACTIONS:
+            rest = np.flatnonzero(remaining)
+            veq = vertex_equilibria(Af[rest], Bf[rest])
+            batches.append((rest[veq.certain], veq, np.flatnonzero(veq.certain), BATCHED_METHODS[1]))
+            remaining[rest[veq.certain]] = False
+    others = np.flatnonzero(remaining)
     solved = {}
     for u in others:
         result = nash_equilibria(Au[u], Bu[u], method=method, exact=exact, tol=tol)
@@ -210,8 +230,8 @@ def solve_stages(
             cols = np.array([e.column for e in result.equilibria]).reshape(-1, n)
         solved[int(u)] = (rows, cols, np.array([e.max_regret for e in result.equilibria]), result.status,
                           result.method, result.notes, result.components)
-    # padded arrays over the distinct games, the certified ones straight from the batch
-    E = max([len(v[2]) for v in solved.values()] + [int(eq.count[certified].max(initial=1)) if certified.any() else 1])
+    # padded arrays over the distinct games, the batched ones straight from their batch
+    E = max([len(v[2]) for v in solved.values()] + [int(b.count[at].max(initial=1)) for _, b, at, _ in batches] + [1])
     dtype = object if exact_arrays else float
     row = np.zeros((U, E, m), dtype=dtype)
     column = np.zeros((U, E, n), dtype=dtype)
@@ -219,11 +239,23 @@ def solve_stages(
         row[:], column[:] = 0, 0
     valid = np.zeros((U, E), dtype=bool)
     count = np.zeros(U, dtype=int)
-    if certified.any():
-        k = eq.row.shape[1]
-        row[certified, :k], column[certified, :k] = eq.row[certified], eq.column[certified]
-        valid[certified, :k] = eq.valid[certified]
-        count[certified] = eq.count[certified]
+    status = np.full(U, "ok", dtype=object)
+    methods = np.full(U, BATCHED_METHODS[0], dtype=object)
+    notes: dict[int, tuple] = {}
+    components: dict[int, Any] = {}  # a tuple, or a function that groups them
+    for games, b, at, name in batches:
+        if not len(games):
+            continue
+        k = min(b.row.shape[1], E)
+        row[games, :k], column[games, :k] = b.row[at, :k], b.column[at, :k]
+        valid[games, :k] = b.valid[at, :k]
+        count[games] = b.count[at]
+        methods[games] = name
+        if name == BATCHED_METHODS[1]:
+            for u, j in zip(games, at, strict=True):
+                if b.degenerate[j]:
+                    status[u] = "degenerate"
+                    components[int(u)] = partial(b.components, int(j))  # grouped when asked
     for u, (x, y, _, *_rest) in solved.items():
         c = len(x)
         row[u, :c], column[u, :c] = x, y
@@ -235,10 +267,6 @@ def solve_stages(
     else:  # in each game's own units (the representative's are canonical)
         A0, B0 = (np.asarray(M, dtype=float)[:, None] for M in original)
         regret = np.where(valid[inverse], max_regrets(A0, B0, row[inverse], column[inverse]), 0.0)
-    status = np.full(U, "ok", dtype=object)
-    methods = np.full(U, "support_enumeration", dtype=object)
-    notes: dict[int, tuple] = {}
-    components: dict[int, tuple] = {}
     for u, (*_, st, meth, note, comps) in solved.items():
         status[u], methods[u] = st, meth
         notes[u], components[u] = tuple(note), tuple(comps)
@@ -284,7 +312,7 @@ class _Sparse:
     """A per-game tuple that is mostly one default (no notes; each equilibrium its own
     component), stored for the few distinct games that differ."""
 
-    def __init__(self, inverse: np.ndarray, values: dict[int, tuple], default: tuple | None,
+    def __init__(self, inverse: np.ndarray, values: dict[int, Any], default: tuple | None,
                  counts: np.ndarray | None = None) -> None:
         self.inverse, self.values, self.default, self.counts = inverse, values, default, counts
 
@@ -292,7 +320,10 @@ class _Sparse:
         return len(self.inverse)
 
     def __getitem__(self, g: int) -> tuple:
-        value = self.values.get(int(self.inverse[g]))
+        u = int(self.inverse[g])
+        value = self.values.get(u)
+        if callable(value):
+            value = self.values[u] = value()
         if value is not None:
             return value
         if self.default is None:  # singletons: the equilibria of a non-degenerate game

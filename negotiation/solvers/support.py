@@ -185,27 +185,42 @@ def support_equilibria(A: np.ndarray, B: np.ndarray, *, margin: float = LABEL_MA
     Y = np.concatenate(ys, axis=1)
     valid = np.concatenate(eqs, axis=1)
     count = valid.sum(axis=1)
-    # the exact solver's order: by (-x, -y) lexicographically, invalid candidates last
-    keys = np.concatenate([-X, -Y], axis=-1)
+    order, unclear = exact_order(X, Y, valid)
+    X = np.take_along_axis(X, order[..., None], axis=1)
+    Y = np.take_along_axis(Y, order[..., None], axis=1)
+    valid = np.take_along_axis(valid, order, axis=1)
+    ambiguous |= unclear
+    certain = ~ambiguous & (count % 2 == 1)
+    return StageEquilibria(row=X, column=Y, valid=valid, count=count, certain=certain)
+
+
+def exact_order(X: np.ndarray, Y: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The exact solver's order of each game's equilibria: by (-x, -y) lexicographically,
+    invalid candidates last.
+
+    Returns the order (indices into axis 1, shape (G, max(max count, 1))) and whether it was
+    decided by rounding (two valid equilibria whose first difference is below 1e-9), per game.
+    Probabilities are compared at 1e-12, so that round-off (0.4999999999999999 against 0.5)
+    does not decide the order.
+    """
+    count = valid.sum(axis=1)
+    keys = np.round(np.concatenate([-X, -Y], axis=-1), 12)
     keys = np.where(valid[..., None], keys, np.inf)
     order = np.lexsort(np.moveaxis(keys, -1, 0)[::-1], axis=-1)
     E = max(int(count.max(initial=0)), 1)
     order = order[:, :E]
-    X = np.take_along_axis(X, order[..., None], axis=1)
-    Y = np.take_along_axis(Y, order[..., None], axis=1)
-    valid = np.take_along_axis(valid, order, axis=1)
-    keys = np.take_along_axis(keys, order[..., None], axis=1)
-    # an order decided by rounding (a first difference below 1e-9) is ambiguous
+    ambiguous = np.zeros(len(count), dtype=bool)
     if E > 1:
+        valid = np.take_along_axis(valid, order, axis=1)
+        keys = np.take_along_axis(keys, order[..., None], axis=1)
         both = valid[:, 1:] & valid[:, :-1]
         with np.errstate(invalid="ignore"):
             diff = np.where(both[..., None], np.abs(keys[:, 1:] - keys[:, :-1]), 0.0)
         nonzero = diff > 0
         first = np.argmax(nonzero, axis=-1)
         first_diff = np.take_along_axis(diff, first[..., None], axis=-1)[..., 0]
-        ambiguous |= (both & (~nonzero.any(-1) | (first_diff <= 1e-9))).any(axis=1)
-    certain = ~ambiguous & (count % 2 == 1)
-    return StageEquilibria(row=X, column=Y, valid=valid, count=count, certain=certain)
+        ambiguous = (both & (~nonzero.any(-1) | (first_diff <= 1e-9))).any(axis=1)
+    return order, ambiguous
 
 
 # --------------------------------------------------------------------------- selection rules

@@ -23,9 +23,11 @@ One column per swept key path (the values as given), then :data:`SWEEP_COLUMNS`:
     ``"ok"``, ``"degenerate"``, ``"incomplete"`` (as a single run reports it) or
     ``"invalid"``.
 ``exact_fallback``
-    Whether some talks stage of the point could not be certified by the batched support
-    enumeration and was solved by the exact one-game enumeration (a degenerate or nearly
-    degenerate stage). It records how a row was obtained, not the answer.
+    Whether some talks stage of the point could be certified by neither batched enumeration
+    (support enumeration for non-degenerate stages, vertex enumeration for stages with exact
+    ties) and was solved by the exact one-game enumeration (a nearly degenerate stage: payoffs
+    closer than about 1e-7 of their range without being equal). It records how a row was
+    obtained, not the answer.
 ``error``
     The validation error of an invalid point (one line per problem), else ``""``.
 """
