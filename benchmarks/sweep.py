@@ -6,7 +6,10 @@ uses) and from the command line (``negotiation sweep``, start-up included), agai
 that solves each point's stage games with nashpy and one with pygambit, and how much memory
 does a sweep of 100,000 and of 1,000,000 points take?
 
-Points: a grid over ``sides.us.outcomes.deadlock`` in [0.40, 0.80] and
+Workload: the Madrid scenario as frozen at 6e44c2f (``tests/golden/scenarios/madrid_2025.toml``,
+deadlock and escalation set per side; the packaged file now derives them from the issue levels),
+kept fixed so that the numbers compare across versions. Points: a grid over
+``sides.us.outcomes.deadlock`` in [0.40, 0.80] and
 ``moves.entity_listing.cost`` in [0, 0.10] (the packaged values are 0.62 and 0.01); ``--points``
 is rounded to a square grid. The loops run on the first points of a seeded random sample of
 the same box and are extrapolated: their stage games are built by our batched payoff code
@@ -50,7 +53,6 @@ import pygambit as gbt
 
 from negotiation.analysis import analyze
 from negotiation.io.config import (
-    default_config_path,
     read_config,
     scenario_from_dict,
     scenario_points,
@@ -60,6 +62,8 @@ from negotiation.model.compile import histories, talks_payoffs
 from negotiation.study.points import solve_points
 
 SEED = 2025
+#: The fixed workload (see the module docstring).
+MADRID = Path(__file__).resolve().parents[1] / "tests" / "golden" / "scenarios" / "madrid_2025.toml"
 KEY_PATHS = ("sides.us.outcomes.deadlock", "moves.entity_listing.cost")
 BOX = ((0.40, 0.80), (0.0, 0.10))
 
@@ -167,7 +171,7 @@ def cli_sweep(side: int, workers: int, folder: Path, *, sobol: int = 0, rule: st
     else:
         design = ["--param", f"{KEY_PATHS[0]}={a0}:{a1}:{side}", "--param", f"{KEY_PATHS[1]}={b0}:{b1}:{side}"]
     command = [
-        str(Path(sys.executable).with_name("negotiation")), "sweep", "madrid_2025", *design,
+        str(Path(sys.executable).with_name("negotiation")), "sweep", str(MADRID), *design,
         *(["--set", f"solver.selection_rule={rule}"] if rule else []),
         "--workers", str(workers), "--out", str(out), "--force", "--no-figures", "--quiet",
     ]
@@ -185,13 +189,13 @@ LIBRARY_SCRIPT = """
 import sys, numpy as np, negotiation as ng
 side = int(sys.argv[1])
 (a0, a1), (b0, b1) = {box}
-ng.sweep(ng.load("madrid_2025"), {{"{k0}": np.linspace(a0, a1, side), "{k1}": np.linspace(b0, b1, side)}})
+ng.sweep(ng.load(r"{madrid}"), {{"{k0}": np.linspace(a0, a1, side), "{k1}": np.linspace(b0, b1, side)}})
 """
 
 
 def library_fresh(side: int) -> float:
     """Wall seconds of ``ng.sweep`` on the grid in a fresh process (start-up included)."""
-    script = LIBRARY_SCRIPT.format(box=BOX, k0=KEY_PATHS[0], k1=KEY_PATHS[1])
+    script = LIBRARY_SCRIPT.format(box=BOX, k0=KEY_PATHS[0], k1=KEY_PATHS[1], madrid=MADRID)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", script, str(side)], check=True, capture_output=True)
     return time.perf_counter() - start
@@ -204,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n_target = args.points or (10_000 if args.quick else 100_000)
     n_single, n_nashpy, n_gambit = (10, 25, 100) if args.quick else (40, 80, 400)
-    config = read_config(default_config_path())
+    config = read_config(MADRID)
     side, overrides = grid(n_target)
     n = side * side
 

@@ -1,17 +1,17 @@
 """How robust is the Madrid verdict to everything the scenario declares uncertain?
 
-Question. The Madrid scenario's headline is a truce, reached after the US entity listing (the
-probe not played), with P(truce) = 0.85. Its numbers are judgement calls, and the file declares
-a distribution for 12 of them (``[uncertainty]`` in ``negotiation/scenarios/madrid_2025.toml``:
-both sides' deadlock and escalation payoffs, the US utility of the fentanyl rollback, the
-breakdown probability, and the cost and effects of both pre-talk moves). Over that
+Question. The Madrid scenario's numbers are judgement calls, and the file declares a
+distribution for many of them (``[uncertainty]`` in ``negotiation/scenarios/madrid_2025.toml``:
+each side's value of the status quo and of what escalation brings, the US utility of the
+fentanyl rollback, the breakdown probability and the share of breakdowns that escalate, the
+risk that a threat escalates anyway, and the cost and effects of both pre-talk moves). Over that
 uncertainty: how likely is a truce, how often is the verdict still the headline's, which
 judgements matter most, and how far must any one of them move to change the verdict?
 
 What is measured (with :mod:`negotiation.study`, every value of a point solved by
 :func:`negotiation.study.points.solve_points`):
 
-* a scrambled Sobol' sweep over the 12 declared distributions
+* a scrambled Sobol' sweep over the declared distributions
   (:func:`negotiation.study.sweep.run_sweep`, checkpointed; full size 4,096 points, smoke 64):
   the mean P(truce) with a 95% interval (:func:`negotiation.study.uncertainty.truce_probability`:
   the normal/CLT interval, conservative for Sobol' points, and a seeded bootstrap), the share

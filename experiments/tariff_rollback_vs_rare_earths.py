@@ -17,18 +17,18 @@ How the question maps onto the model (``negotiation/scenarios/madrid_2025.toml``
   1. ``sides.us.weights.rare_earths`` (0.30; the US's other weights rescale to keep the sum at
      one): how much the US depends on rare earths, i.e. how much the rare-earth term of every
      package weighs against tariffs and export controls. Swept over [0, 0.80].
-  2. ``sides.us.outcomes.escalation`` (0.15): what the US gets if the talks collapse into
-     escalation, where renewed rare-earth export controls (as China announced on 9 Oct) would
-     bite; lower = a stronger rare-earth threat. Swept over [0, 0.40]. This channel also
-     carries the tariff snap-back, so it is a proxy, not rare earths alone.
-
-  The obvious third candidate, the US utility of ``restricted`` rare earths
-  (``sides.us.utilities.rare_earths[0]``), is **inert**: no package of the stance game
-  contains the ``restricted`` level, so no payoff depends on it. The experiment checks this
-  (``summary.json``: ``restricted_rare_earths_is_inert``) instead of sweeping it.
+  2. ``sides.us.utilities.rare_earths[0]`` (0.0): what restricted rare earths are worth to
+     the US. Escalation returns to the April peak (``[talks.threat_points.escalation]``:
+     tariffs at their peak, wider US controls, rare-earth licences withheld, as after
+     MOFCOM's Announcement No. 18 of 4 Apr 2025), so this value sets the US payoff of
+     escalation, and of a truce that breaks down into it; lower = a stronger rare-earth
+     threat. Swept over [0, 0.55] (below the 0.6 of licensing, keeping the order of levels).
+     Before issue 10 escalation was a number set beside the levels and this value was inert;
+     the experiment checks that it is live now (``summary.json``:
+     ``restricted_rare_earths_is_live``: some swept value changes the headline).
 
 Each map is a grid sweep run with :func:`negotiation.study.sweep.run_sweep` (checkpointed, resumed
-if rerun), with the other values as in the file; the inert candidate is checked with
+if rerun), with the other values as in the file; the liveness check uses
 :func:`negotiation.sweep`. Writes to ``OUT`` (default
 ``results/experiments/tariff_rollback_vs_rare_earths``): ``sweep_<map>/`` (the sweep tables,
 ``sweep.csv`` and ``sweep.parquet``), ``shares.csv`` (share of grid points by verdict and by
@@ -64,15 +64,14 @@ from negotiation.viz.style import describe
 NAME = "tariff_rollback_vs_rare_earths"
 ROLLBACK = "sides.us.utilities.tariffs[3]"
 RARE_EARTH_WEIGHT = "sides.us.weights.rare_earths"
-US_ESCALATION = "sides.us.outcomes.escalation"
 RESTRICTED = "sides.us.utilities.rare_earths[0]"
 #: The two maps: name -> (x parameter and range, y parameter and range).
 MAPS = {
     "rare_earth_weight": ((ROLLBACK, 0.0, 1.0), (RARE_EARTH_WEIGHT, 0.0, 0.80)),
-    "us_escalation": ((ROLLBACK, 0.0, 1.0), (US_ESCALATION, 0.0, 0.40)),
+    "restricted_rare_earths": ((ROLLBACK, 0.0, 1.0), (RESTRICTED, 0.0, 0.55)),
 }
 Y_NOTES = {"rare_earth_weight": "\n(the US's other weights rescale)",
-           "us_escalation": "\n(lower = stronger rare-earth threat)"}
+           "restricted_rare_earths": "\n(lower = stronger rare-earth threat)"}
 #: Grid points per axis (41: the file's values are grid nodes).
 POINTS = {"full": 41, "smoke": 5}
 
@@ -131,10 +130,9 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
     head = headline(config, source=path.name)
     n = POINTS[size]
 
-    # the candidate that is not swept: the US utility of restricted rare earths
-    probe = ng.sweep(scenario, {RESTRICTED: [0.0, 0.3, 0.6, 1.0]})
-    columns = ["equilibrium_path", "p_truce", "p_deadlock", "p_escalation", "payoff_us", "payoff_china"]
-    inert = bool((probe[columns].nunique() == 1).all())
+    # the US utility of restricted rare earths enters its escalation payoff: live
+    probe = ng.sweep(scenario, {RESTRICTED: [0.0, 0.2, 0.4, 0.55]})
+    live = bool(probe["payoff_us"].nunique() > 1)
 
     rows, maps = [], {}
     for name, ((x, x_low, x_high), (y, y_low, y_high)) in MAPS.items():
@@ -168,14 +166,14 @@ def main(out_dir: str | Path = f"results/experiments/{NAME}", size: str = "full"
         "scenario": title,
         "size": size,
         "headline": {"verdict": head.verdict, "equilibrium_path": head.equilibrium_path, "p_truce": head.p_truce},
-        "restricted_rare_earths_is_inert": inert,
+        "restricted_rare_earths_is_live": live,
         "maps": maps,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     for name, m in maps.items():
         shares_text = ", ".join(f"{k} {s:.0%}" for k, s in m["verdict_shares"].items())
         print(f"{name}: {m['points']} points; verdicts {shares_text}; paths {', '.join(m['paths'])}")
-    print(f"restricted rare earths inert: {inert}\nResults in {out}/")
+    print(f"restricted rare earths live: {live}\nResults in {out}/")
     return out
 
 

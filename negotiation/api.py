@@ -65,7 +65,7 @@ def analyze(scenario: Scenario, *, all_equilibria: bool = False, verify: bool = 
     >>> import negotiation as ng
     >>> result = ng.analyze(ng.load("madrid_2025"))
     >>> result.moves_played(), result.to_dict()["status"]
-    (['entity_listing'], 'ok')
+    ([], 'ok')
     """
     from negotiation.analysis.pipeline import analyze as _analyze
 
@@ -94,9 +94,9 @@ def sweep(scenario: Scenario, values: Mapping[str, Sequence[float]]) -> pd.DataF
     Examples
     --------
     >>> import negotiation as ng
-    >>> table = ng.sweep(ng.load(), {"moves.entity_listing.cost": [0.005, 0.01, 0.5]})
-    >>> table["equilibrium_path"].tolist()
-    ['entity_listing', 'entity_listing', 'anti_dumping_probe']
+    >>> table = ng.sweep(ng.load(), {"sides.china.utilities.tariffs[1]": [0.45, 0.52, 0.6]})
+    >>> table["equilibrium_path"].tolist(), table["talks_outcome"].tolist()
+    (['none', 'entity_listing', 'none'], ['us_leaning', 'us_leaning', 'deadlock'])
     """
     from negotiation.io.config import ConfigError, ConfigProblem
     from negotiation.study.points import solve_points

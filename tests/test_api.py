@@ -61,11 +61,11 @@ def test_a_sweep_row_equals_the_single_run(rule):
     scenario = ng.load("madrid_2025", set={"solver.selection_rule": rule})
     costs = [0.0, 0.01, 0.2]
     deadlocks = [0.45, 0.62]
-    table = ng.sweep(scenario, {"moves.entity_listing.cost": costs, "sides.us.outcomes.deadlock": deadlocks})
+    table = ng.sweep(scenario, {"moves.entity_listing.cost": costs, "sides.us.utilities.tariffs[1]": deadlocks})
     assert len(table) == len(costs) * len(deadlocks)
     for _, row in table.iterrows():
         values = {"moves.entity_listing.cost": row["moves.entity_listing.cost"],
-                  "sides.us.outcomes.deadlock": row["sides.us.outcomes.deadlock"],
+                  "sides.us.utilities.tariffs[1]": row["sides.us.utilities.tariffs[1]"],
                   "solver.selection_rule": rule}
         single = ng.analyze(ng.load("madrid_2025", set=values))
         assert row["equilibrium_path"] == ("+".join(single.moves_played()) or "none")

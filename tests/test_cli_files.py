@@ -268,7 +268,7 @@ def test_solve_scenario_gives_its_subgame_perfect_equilibria(capsys, madrid_path
     assert "subgame-perfect" in data["notes"][0]
     code, text, _ = negotiation(capsys, "solve", "madrid_2025")  # a packaged scenario's name
     n = expected.count
-    assert code == 0 and f"{n} equilibria ({n} subgame perfect)" in text
+    assert code == 0 and f"{n} {'equilibrium' if n == 1 else 'equilibria'} ({n} subgame perfect)" in text
 
 
 def test_solve_a_bargaining_scenario_on_its_own_tree(capsys, tmp_path):

@@ -19,8 +19,8 @@ import pytest
 from negotiation import cli
 from negotiation.cli.sweep import parse_param
 
-US = "sides.us.outcomes.deadlock"
-CHINA = "sides.china.outcomes.deadlock"
+US = "sides.us.utilities.tariffs[1]"
+CHINA = "sides.china.utilities.tariffs[1]"
 # A 4 x 4 grid over both sides' deadlock payoffs, one point a chunk: truce where deadlock is
 # poor for either side, deadlock where both value it highly.
 MADRID_SWEEP = ("sweep", "--param", f"{US}=0.3:0.95:4", "--param", f"{CHINA}=0.3:0.95:4", "--chunk-size", "1")
@@ -130,8 +130,9 @@ def test_a_changed_design_refuses_to_resume(madrid, capsys):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        pytest.param([f"--param={US[:-3]}lok=0:1:3"], [
-            f"--param: {US[:-3]}lok = '0:1:3': expected a numeric key path of the scenario; did you mean {US!r}?"],
+        pytest.param([f"--param={US.replace('tariffs', 'tarifs')}=0:1:3"], [
+            f"--param: {US.replace('tariffs', 'tarifs')} = '0:1:3': expected a numeric key path of the scenario; "
+            f"did you mean {US!r}?"],
             id="unknown key path"),
         pytest.param([f"--param={US}=0.9:0.1:3"], [f"--param: {US} = '0.9:0.1:3': expected LO < HI (here 0.9 >= 0.1)"],
                      id="LO > HI"),

@@ -294,7 +294,8 @@ def test_report_pdfs_have_no_type3_font_and_pngs_are_200_dpi(tmp_path, pie_analy
 # tree of the scenario with a third move) is checked as a printer would: PNG >= 200 dpi,
 # no Type 3 font in the PDF, no two labels on top of one another, no raw key path.
 
-SWEEP_X, SWEEP_Y = "talks.breakdown_probability", "sides.us.outcomes.deadlock"
+# (the US utility of the status-quo tariffs: a number of the scenario however deadlock is set)
+SWEEP_X, SWEEP_Y = "talks.breakdown_probability", "sides.us.utilities.tariffs[1]"
 
 #: A third pre-talk move for the Madrid scenario (issue 10: tree labels overlapped with three).
 THIRD_MOVE = {"label": "China pauses rare-earth export licences", "by": "china", "cost": 0.01, "harm": 0.02,
@@ -325,8 +326,10 @@ def madrid_figures(tmp_path_factory):
     from negotiation.study.one_at_a_time import tornado_data
     from negotiation.study.points import solve_points
     from negotiation.study.sobol import sobol_sensitivity
+    from negotiation.study.verdict import verdict_margins
     from negotiation.viz.phase_map import save_phase_map
     from negotiation.viz.sensitivity_figures import plot_path_map, plot_sobol_indices, plot_tornado
+    from negotiation.viz.verdict_figures import plot_verdict_flips
 
     out = tmp_path_factory.mktemp("madrid")
     drawn: dict[str, Figure] = {}
@@ -355,6 +358,8 @@ def madrid_figures(tmp_path_factory):
         recording(plot_tornado(tornado_data(config), config=config), sensitivity, "tornado")
         sobol = sobol_sensitivity(config, samples=8, n_resamples=19)
         recording(plot_sobol_indices(sobol, config=config), sensitivity, "sobol_p_truce")
+        recording(plot_verdict_flips(verdict_margins(config).to_dict(), config=config, scenario=scenario.title),
+                  sensitivity, "verdict_flips")
     return drawn, files
 
 
@@ -397,6 +402,7 @@ def test_madrid_writes_every_figure(madrid_figures):
         *(f"{d}/{stem}" for d in ("two_moves", "three_moves")
           for stem in ("game_tree", "payoffs_by_outcome", "outcome_probabilities")),
         "sweep/phase_map", "sensitivity/path_map", "sensitivity/tornado", "sensitivity/sobol_p_truce",
+        "sensitivity/verdict_flips",
     }
     assert set(files) == {f"{key}.{ext}" for key in drawn for ext in ("png", "pdf")}
 
@@ -423,6 +429,7 @@ def test_madrid_pdfs_embed_no_type3_font(madrid_figures):
     *(f"{d}/{stem}" for d in ("two_moves", "three_moves") for stem in ("game_tree", "payoffs_by_outcome",
                                                                         "outcome_probabilities")),
     "sweep/phase_map", "sensitivity/path_map", "sensitivity/tornado", "sensitivity/sobol_p_truce",
+    "sensitivity/verdict_flips",
 ])
 def test_madrid_figure_labels_do_not_overlap(madrid_figures, key):
     assert _overlaps(madrid_figures[0][key]) == []
@@ -441,7 +448,7 @@ def test_sweep_figures_name_the_parameters_in_words(madrid_figures):
     for key in ("sweep/phase_map", "sensitivity/path_map"):
         ax = drawn[key].axes[0]
         assert ax.get_xlabel() == "Probability an agreed truce breaks down"
-        assert ax.get_ylabel() == "United States: value of deadlock (utility, 0–1 scale)"
+        assert ax.get_ylabel() == "United States: utility of tariffs level 2 (status_quo), 0–1 scale"
     ticks = [t.get_text() for t in drawn["sensitivity/tornado"].axes[0].get_yticklabels()]
     assert any(t.startswith("Probability an agreed truce breaks down\n[") for t in ticks)
 

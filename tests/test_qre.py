@@ -8,6 +8,8 @@ test-only dependency) for the limit and for QREs on branches with turning points
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -337,6 +339,9 @@ def test_limit_matches_gambit_where_another_branch_passes_close():
     assert_allclose(branch.limit[1], gy, atol=1e-5)
 
 
+LEGACY_MADRID = Path(__file__).parent / "golden" / "scenarios" / "madrid_2025.toml"
+
+
 def test_limits_match_gambit_on_madrid_stage_games():
     # stage games of the packaged Madrid scenario at seeded random deadlock payoffs and
     # listing costs: the kind of game a sweep traces by the thousand
@@ -351,6 +356,7 @@ def test_limits_match_gambit_on_madrid_stage_games():
     compared = 0
     for _ in range(12):
         scenario = load_scenario(
+            LEGACY_MADRID,  # deadlock values set per side: many stages with several equilibria
             overrides={
                 "sides.us.outcomes.deadlock": float(rng.uniform(0.4, 0.8)),
                 "sides.china.outcomes.deadlock": float(rng.uniform(0.4, 0.8)),

@@ -239,9 +239,10 @@ def test_an_interrupted_sobol_analysis_resumes_from_its_checkpoints(madrid, tmp_
 def test_sobol_on_madrid_smoke(madrid):
     r = sobol_sensitivity(madrid, outputs=("p_truce", "verdict_truce"), samples=16, seed=0, n_resamples=50)
     declared = list(declared_uncertainty(madrid))
-    assert len(declared) == 12 and list(r.key_paths) == declared
-    assert r.first_order.shape == r.total_order.shape == (2, 12)
-    assert r.evaluations == 16 * (12 + 2)
+    k = len(madrid["uncertainty"])  # every distribution the file declares
+    assert len(declared) == k >= 10 and list(r.key_paths) == declared
+    assert r.first_order.shape == r.total_order.shape == (2, k)
+    assert r.evaluations == 16 * (k + 2)
     assert np.isfinite(r.first_order).all() and np.isfinite(r.total_order).all()
     # [0, 1]-ish: with n = 16 the estimators are noisy, but bounded well within this
     assert (r.total_order >= 0).all() and (r.total_order <= 2).all()

@@ -39,13 +39,13 @@ def _sane_table(table: pd.DataFrame, n: int) -> None:
 
 def test_tariff_rollback_vs_rare_earths_smoke(tmp_path):
     module = _load("tariff_rollback_vs_rare_earths")
-    assert "Question" in module.__doc__ and "tariffs[3]" in module.__doc__ and "inert" in module.__doc__
+    assert "Question" in module.__doc__ and "tariffs[3]" in module.__doc__ and "rare_earths[0]" in module.__doc__
     out = module.main(tmp_path / "a", size="smoke")
     summary = json.loads((out / "summary.json").read_text())
     # no stance-game package contains "restricted" rare earths, so its utility cannot matter
-    assert summary["restricted_rare_earths_is_inert"] is True
+    assert summary["restricted_rare_earths_is_live"] is True
     for name, (x, y) in (("rare_earth_weight", (module.ROLLBACK, module.RARE_EARTH_WEIGHT)),
-                         ("us_escalation", (module.ROLLBACK, module.US_ESCALATION))):
+                         ("restricted_rare_earths", (module.ROLLBACK, module.RESTRICTED))):
         table = pd.read_parquet(out / f"sweep_{name}" / "sweep.parquet")
         _sane_table(table, 25)
         assert (table[x].min(), table[x].max()) == (0.0, 1.0) and table[y].nunique() == 5
@@ -90,11 +90,12 @@ def test_madrid_robustness_smoke(tmp_path):
     assert truce["mean"] == pytest.approx(table["p_truce"].mean())
     share = summary["headline_verdict_share"]
     assert 0 <= share["ci_low"] <= share["share"] <= share["ci_high"] <= 1 and share["n"] == 64
+    k = len(module.read_config(module.default_config_path())["uncertainty"])  # declared distributions
     sobol = pd.read_csv(out / "sobol_indices.csv")
-    assert len(sobol) == 2 * 12 and np.isfinite(sobol[["first_order", "total_order"]].to_numpy()).all()
-    assert len(pd.read_csv(out / "tornado.csv")) == 12
+    assert len(sobol) == 2 * k and np.isfinite(sobol[["first_order", "total_order"]].to_numpy()).all()
+    assert len(pd.read_csv(out / "tornado.csv")) == k
     flips = pd.read_csv(out / "verdict_flips.csv")
-    assert len(flips) == 12 and (flips["searched_low"] <= flips["base_value"]).all()
+    assert len(flips) == k and (flips["searched_low"] <= flips["base_value"]).all()
     findings = (out / "findings.md").read_text()
     assert f"{truce['mean']:.3f}" in findings and "Sobol" in findings and "flips" in findings
     _figures(out, "truce_probability", "sobol_p_truce", "sobol_verdict", "tornado", "outcome_top_two")

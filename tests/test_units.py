@@ -71,7 +71,7 @@ def run(config: dict, rule: str | None = None) -> dict:
     return analyze(scenario_from_dict(config, source="units.toml"), all_equilibria=True).to_dict()
 
 
-PACKAGED = ["madrid_2025", "madrid_2025_bargaining"]
+PACKAGED = ["madrid_2025", "madrid_2025_bargaining", "eu_china_ev_2024"]
 
 
 @pytest.mark.parametrize("name", PACKAGED)

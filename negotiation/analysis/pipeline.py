@@ -303,7 +303,7 @@ def analyze(scenario: Scenario, *, all_equilibria: bool = False, verify: bool = 
     >>> from negotiation.io.config import load_scenario
     >>> result = analyze(load_scenario("madrid_2025"))
     >>> result.moves_played(), round(float(result.headline.resolution_probabilities[0]), 4), result.actual.count
-    (['entity_listing'], 0.85, 27)
+    ([], 0.9, 1)
     """
     if scenario.batch_size != 1:
         raise ValueError(f"analyze() takes one scenario, got a batch of {scenario.batch_size} points; use sweep()")

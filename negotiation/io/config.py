@@ -131,9 +131,41 @@ def _structure_problems(cfg: ConfigFile, config: Mapping[str, Any] | None = None
         for issue, level in levels.items():
             if issue in cfg.issues and level not in cfg.issues[issue].levels:
                 problems.append(ConfigProblem(f"{base}.{issue}", level, f"a level of {issue}: {', '.join(cfg.issues[issue].levels)}"))
+    problems += _threat_point_problems(cfg, side_names, issue_names)
     problems += _stance_problems(talks, side_names) if talks.protocol == "stance" else _bargaining_problems(talks, side_names)
     if cfg.solver.selection_rule not in SELECTION_RULES:
         problems.append(ConfigProblem("solver.selection_rule", cfg.solver.selection_rule, f"one of {', '.join(SELECTION_RULES)}"))
+    return problems
+
+
+#: The resolutions a threat point can stand for.
+RESOLUTION_NAMES = ("deadlock", "escalation")
+
+
+def _threat_point_problems(cfg: ConfigFile, side_names: list[str], issue_names: list[str]) -> list[ConfigProblem]:
+    """Deadlock and escalation: derived from a threat-point package, or set per side, never both
+    (a value set beside the levels it stands for could disagree with them)."""
+    problems: list[ConfigProblem] = []
+    points = cfg.talks.threat_points
+    for name, levels in points.items():
+        base = f"talks.threat_points.{name}"
+        if name not in RESOLUTION_NAMES:
+            problems.append(ConfigProblem(base, levels, "a threat point named 'deadlock' or 'escalation'"))
+            continue
+        problems += _named_keys(base, levels, issue_names)
+        for issue, level in levels.items():
+            if issue in cfg.issues and level not in cfg.issues[issue].levels:
+                problems.append(ConfigProblem(f"{base}.{issue}", level, f"a level of {issue}: {', '.join(cfg.issues[issue].levels)}"))
+    for side_name, side in cfg.sides.items():
+        for name in RESOLUTION_NAMES:
+            path = f"sides.{side_name}.outcomes.{name}"
+            value = getattr(side.outcomes, name)
+            if name in points and value is not None:
+                problems.append(ConfigProblem(path, value, f"no value: {name} is derived from talks.threat_points.{name} "
+                                              "(remove this key, or the threat point)"))
+            elif name not in points and value is None:
+                problems.append(ConfigProblem(path, None, f"{side_name}'s payoff of {name}, or a [talks.threat_points."
+                                              f"{name}] package to derive it from", missing=True))
     return problems
 
 
@@ -153,6 +185,14 @@ def _stance_problems(talks: TalksSection, side_names: list[str]) -> list[ConfigP
     for side, actions in talks.actions.items():
         if not actions or len(set(actions)) != len(actions):
             problems.append(ConfigProblem(f"talks.actions.{side}", actions, "a non-empty list of distinct stances"))
+    for side, risks in talks.escalation_risk.items():
+        if side not in side_names:
+            problems.append(ConfigProblem(f"talks.escalation_risk.{side}", risks, f"a side: {', '.join(side_names)}"))
+            continue
+        for stance, risk in risks.items():
+            if stance not in talks.actions.get(side, []):
+                problems.append(ConfigProblem(f"talks.escalation_risk.{side}.{stance}", risk,
+                                              f"a stance of {side}: {', '.join(talks.actions.get(side, []))}"))
     if len(side_names) == 2 and all(s in talks.actions for s in side_names):
         rows, columns = (talks.actions[s] for s in side_names)
         allowed = ["deadlock", "escalation", *talks.packages]
@@ -179,6 +219,11 @@ def _bargaining_problems(talks: TalksSection, side_names: list[str]) -> list[Con
         if getattr(talks, key) is not None:
             problems.append(ConfigProblem(f"talks.{key}", getattr(talks, key),
                                           "no stances with protocol = 'bargaining' (remove the key, or set protocol = 'stance')"))
+    for key in ("escalation_risk", "breakdown_to_escalation"):
+        if key in talks.model_fields_set:
+            problems.append(ConfigProblem(f"talks.{key}", getattr(talks, key),
+                                          "no such key with protocol = 'bargaining' (bargaining talks end in agreement "
+                                          "or deadlock)"))
     bargaining = talks.bargaining
     if bargaining is None:
         problems.append(ConfigProblem("talks.bargaining", None, "a [talks.bargaining] table for protocol = 'bargaining'", missing=True))
@@ -232,8 +277,9 @@ def _build(cfg: ConfigFile, numbers: Mapping[str, Any], config: Mapping[str, Any
             weights={k: num(f"sides.{name}.weights.{k}", w) for k, w in s.weights.items()},
             level_values={k: tuple(num(f"sides.{name}.utilities.{k}[{j}]", x) for j, x in enumerate(v))
                           for k, v in s.utilities.items()},
-            deadlock=num(f"sides.{name}.outcomes.deadlock", s.outcomes.deadlock),
-            escalation=num(f"sides.{name}.outcomes.escalation", s.outcomes.escalation),
+            deadlock=None if s.outcomes.deadlock is None else num(f"sides.{name}.outcomes.deadlock", s.outcomes.deadlock),
+            escalation=None if s.outcomes.escalation is None
+            else num(f"sides.{name}.outcomes.escalation", s.outcomes.escalation),
         )
         for name, s in cfg.sides.items()
     )
@@ -260,6 +306,7 @@ def _build(cfg: ConfigFile, numbers: Mapping[str, Any], config: Mapping[str, Any
         for name, m in cfg.moves.items()
     )
     named = {name: space.package(name, levels) for name, levels in cfg.talks.packages.items()}
+    threat_points = tuple((name, space.package(name, levels)) for name, levels in cfg.talks.threat_points.items())
     breakdown = num("talks.breakdown_probability", cfg.talks.breakdown_probability)
     if cfg.talks.protocol == "stance":
         talks: StanceTalks | BargainingTalks = StanceTalks(
@@ -270,6 +317,12 @@ def _build(cfg: ConfigFile, numbers: Mapping[str, Any], config: Mapping[str, Any
                 for a in cfg.talks.actions[side_names[0]]
             ),
             breakdown_probability=breakdown,
+            threat_points=threat_points,
+            breakdown_to_escalation=num("talks.breakdown_to_escalation", cfg.talks.breakdown_to_escalation),
+            escalation_risk=None if not cfg.talks.escalation_risk else tuple(
+                tuple(num(f"talks.escalation_risk.{side}.{stance}", cfg.talks.escalation_risk.get(side, {}).get(stance, 0.0))
+                      for stance in cfg.talks.actions[side])
+                for side in side_names),
         )
     else:
         b = cfg.talks.bargaining
@@ -294,6 +347,7 @@ def _build(cfg: ConfigFile, numbers: Mapping[str, Any], config: Mapping[str, Any
             breakdown_per_round=num(f"{base}.breakdown_per_round", b.breakdown_per_round),
             power=power,
             breakdown_probability=breakdown,
+            threat_points=threat_points,
         )
     solver = SolverSettings(
         selection_rule=cfg.solver.selection_rule,
@@ -468,6 +522,13 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<config>",
     ConfigError
         Listing every problem found, each with its key path, value and what was expected.
     """
+    # a list where the file has a number would make a batch of points (scenario_points),
+    # which is not one scenario
+    batches = [ConfigProblem(k, v, "a number (to try several values, sweep it: --param KEY=LO:HI:N)")
+               for k, v in (overrides or {}).items()
+               if np.ndim(v) > 0 and sweepable_key_path_problem(data, k) is None]
+    if batches:
+        raise ConfigError(source, batches)
     points = scenario_points(data, overrides, source=source)
     if points.scenario is None:
         raise ConfigError(source, points.problems(0))

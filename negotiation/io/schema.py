@@ -110,15 +110,16 @@ class IssueSection(_Strict):
 
 
 class NonAgreementSection(_Strict):
-    deadlock: float
-    escalation: float
+    # Each may be left out when [talks.threat_points] derives it from the issue levels.
+    deadlock: float | None = None
+    escalation: float | None = None
 
 
 class SideSection(_Strict):
     label: str
     weights: dict[str, float]
     utilities: dict[str, list[float]]
-    outcomes: NonAgreementSection
+    outcomes: NonAgreementSection = NonAgreementSection()
 
 
 class MoveSection(_Strict):
@@ -146,6 +147,14 @@ class BargainingSection(_Strict):
 class TalksSection(_Strict):
     protocol: Literal["stance", "bargaining"] = "stance"
     breakdown_probability: float = 0.0
+    # Share of truce breakdowns that end in escalation rather than deadlock (stance talks).
+    breakdown_to_escalation: float = 0.0
+    # What deadlock and escalation leave in force, as packages (issue -> level): each side's
+    # deadlock and escalation payoffs are then derived from its utilities.
+    threat_points: dict[str, dict[str, str]] = {}
+    # side -> stance -> probability that a truce reached while that side plays the stance
+    # ends in escalation instead (the threat is carried out or spirals).
+    escalation_risk: dict[str, dict[str, float]] = {}
     actions: dict[str, list[str]] | None = None
     packages: dict[str, dict[str, str]] = {}
     outcomes: dict[str, dict[str, str]] | None = None
@@ -350,6 +359,10 @@ def numeric_checks(cfg: ConfigFile, numbers: Mapping[str, Any], n: int, integers
         bound(f"moves.{name}.cost", 0.0, None)
         bound(f"moves.{name}.harm", 0.0, None)
     bound("talks.breakdown_probability", 0.0, 1.0)
+    bound("talks.breakdown_to_escalation", 0.0, 1.0)
+    for side, risks in cfg.talks.escalation_risk.items():
+        for stance in risks:
+            bound(f"talks.escalation_risk.{side}.{stance}", 0.0, 1.0)
     if cfg.talks.bargaining is not None:
         bound("talks.bargaining.deadline", 1, 10_000)
         bound("talks.bargaining.breakdown_per_round", 0.0, 1.0)

@@ -44,10 +44,11 @@ class Side:
         Issue name -> weight :math:`w_{ik}`; non-negative, summing to 1.
     level_values : Mapping[str, tuple of float]
         Issue name -> score :math:`v_{ik}` of each level, in the issue's level order.
-    deadlock : float
-        Payoff of deadlock (no agreement, status quo kept).
-    escalation : float
-        Payoff of escalation.
+    deadlock : float or None
+        Payoff of deadlock (no agreement, status quo kept); None when the scenario derives it
+        from a threat-point package (:meth:`negotiation.model.scenario.Scenario.base_terms`).
+    escalation : float or None
+        Payoff of escalation; None when derived likewise.
 
     Examples
     --------
@@ -63,8 +64,8 @@ class Side:
     label: str
     weights: Mapping[str, Value]
     level_values: Mapping[str, tuple[Value, ...]]
-    deadlock: Value
-    escalation: Value
+    deadlock: Value = None
+    escalation: Value = None
 
     def __post_init__(self) -> None:
         if set(self.weights) != set(self.level_values):

@@ -8,10 +8,16 @@ in the talks, whose terms :math:`\tau_h` are the base terms after the moves play
 
 * a **stance game**: the row side's node, then the column side's nodes in one information
   set (simultaneous moves), and a terminal per pair of stances :math:`(a, b)` leading to
-  :math:`o(a, b)`: a truce on package :math:`p` (worth
-  :math:`(1-q)(u_i(p) + t_i) + q D_i + s_i`, since it breaks down into deadlock with
-  probability :math:`q`), deadlock (:math:`D_i + s_i`) or escalation (:math:`E_i + s_i`), with
-  the lottery (1-q, q, 0), (0, 1, 0) or (0, 0, 1) over truce, deadlock, escalation;
+  :math:`o(a, b)`: a truce on package :math:`p`, deadlock (:math:`D_i + s_i`) or escalation
+  (:math:`E_i + s_i`). A truce is the lottery
+
+  .. math:: \big((1-r_{ab})(1-q),\ (1-r_{ab})\,q\,(1-e),\ (1-r_{ab})\,q\,e + r_{ab}\big)
+
+  over truce, deadlock and escalation (it breaks down with probability :math:`q`, into
+  escalation with probability :math:`e`, and a truce reached under a threat escalates anyway
+  with probability :math:`r_{ab}`; see :mod:`negotiation.model.scenario`), worth the
+  lottery's expectation of :math:`u_i(p) + t_i`, :math:`D_i` and :math:`E_i`, plus
+  :math:`s_i`; deadlock and escalation are the lotteries (0, 1, 0) and (0, 0, 1);
 * **bargaining**: a bargaining node holding the problem over the packages with the
   disagreement point :math:`D` (:class:`negotiation.model.bargaining.BargainingProblem`).
 
@@ -103,6 +109,11 @@ def as_columns(scenario: Scenario) -> Scenario:
         for move in scenario.moves
     )
     talks = replace(scenario.talks, breakdown_probability=_column(scenario.talks.breakdown_probability))
+    if isinstance(talks, StanceTalks):
+        risk = talks.escalation_risk
+        talks = replace(talks, breakdown_to_escalation=_column(talks.breakdown_to_escalation),
+                        escalation_risk=None if risk is None else (tuple(_column(v) for v in risk[0]),
+                                                                   tuple(_column(v) for v in risk[1])))
     return replace(scenario, sides=(sides[0], sides[1]), moves=moves, talks=talks)
 
 
@@ -153,29 +164,30 @@ def talks_payoffs(scenario: Scenario, played: np.ndarray) -> tuple[np.ndarray, n
     terms = talks_terms(scenario, played)
     n, L = terms.breakdown_probability.shape
     q = terms.breakdown_probability
-    utilities = as_columns(scenario).package_utilities()
+    columns = as_columns(scenario)
+    utilities = columns.package_utilities()
+    e = _batch(columns.talks.breakdown_to_escalation, n)
+    risk = columns.talks.escalation_risk
     m, k = len(talks.actions[0]), len(talks.actions[1])
     payoffs = np.empty((n, L, m, k, 2))
     lotteries = np.zeros((n, L, m, k, len(OUTCOMES)))
     for a in range(m):
         for b in range(k):
             outcome = talks.outcome_map[a][b]
-            for i in range(2):
-                if outcome == Resolution.DEADLOCK.value:
-                    value = terms.deadlock[i]
-                elif outcome == Resolution.ESCALATION.value:
-                    value = terms.escalation[i]
-                else:
-                    u = _batch(utilities[outcome][i], n)
-                    value = (1 - q) * (u + terms.truce_shift[i]) + q * terms.deadlock[i]
-                payoffs[:, :, a, b, i] = value + terms.sunk[i]
             if outcome == Resolution.DEADLOCK.value:
-                lotteries[:, :, a, b, 1] = 1.0
+                lottery = (0.0, 1.0, 0.0)
             elif outcome == Resolution.ESCALATION.value:
-                lotteries[:, :, a, b, 2] = 1.0
+                lottery = (0.0, 0.0, 1.0)
             else:
-                lotteries[:, :, a, b, 0] = 1 - q
-                lotteries[:, :, a, b, 1] = q
+                r = 0.0 if risk is None else 1 - (1 - _batch(risk[0][a], n)) * (1 - _batch(risk[1][b], n))
+                lottery = ((1 - r) * (1 - q), (1 - r) * q * (1 - e), (1 - r) * q * e + r)
+            for i in range(2):
+                truce = 0.0 if outcome in (Resolution.DEADLOCK.value, Resolution.ESCALATION.value) else \
+                    _batch(utilities[outcome][i], n) + terms.truce_shift[i]
+                value = lottery[0] * truce + lottery[1] * terms.deadlock[i] + lottery[2] * terms.escalation[i]
+                payoffs[:, :, a, b, i] = value + terms.sunk[i]
+            for j in range(3):
+                lotteries[:, :, a, b, j] = lottery[j]
     return payoffs, lotteries
 
 
@@ -186,7 +198,7 @@ def stage_payoffs(scenario: Scenario, played: Sequence[str] = ()) -> tuple[np.nd
     >>> from negotiation.io.config import load_scenario
     >>> A, B, R = stage_payoffs(load_scenario("madrid_2025"), ["entity_listing"])
     >>> A.shape, round(float(A[0, 1, 0]), 5), R[0, 1, 0].round(12).tolist()
-    ((1, 3, 3), 0.78425, [0.85, 0.15, 0.0])
+    ((1, 3, 3), 0.76512, [0.85, 0.075, 0.075])
     """
     names = [m.name for m in scenario.moves]
     unknown = [p for p in played if p not in names]

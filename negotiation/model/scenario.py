@@ -6,14 +6,23 @@ maker, who chooses *refrain* or *play* having observed every earlier choice. Eac
 action profile :math:`(a, b)` leads to an outcome :math:`o(a, b)`:
 
 * a truce on package :math:`p`: side :math:`i` gets
-  :math:`(1-q)\,(u_i(p) + t_i) + q\, D_i + s_i`, since the truce breaks down into deadlock
-  with probability :math:`q`;
+
+  .. math:: (1-r_{ab})\,\big[(1-q)(u_i(p) + t_i) + q\,((1-e) D_i + e E_i)\big] + r_{ab} E_i + s_i,
+
+  since the truce breaks down with probability :math:`q`, a breakdown ends in escalation with
+  probability :math:`e` (``breakdown_to_escalation``) and in deadlock otherwise, and a truce
+  reached under a threat ends in escalation with probability
+  :math:`r_{ab} = 1 - (1 - \rho_a)(1 - \rho_b)` (``escalation_risk`` of each side's stance:
+  an escalation threat is not free even when the other side yields);
 * deadlock: :math:`D_i + s_i`;
 * escalation: :math:`E_i + s_i`,
 
 where :math:`D, E, t, q, s` are the terms of the talks after the moves played
 (:func:`negotiation.model.moves.apply_moves`): disagreement payoffs, truce shifts, breakdown
-probability and the sunk costs and harms of the moves.
+probability and the sunk costs and harms of the moves. :math:`D_i` and :math:`E_i` are either
+set per side or *derived* from threat-point packages (``threat_points``: what deadlock and
+escalation leave in force, e.g. the status quo and the April peak), :math:`D_i = u_i(p_D)`,
+so that they cannot disagree with the issue levels they stand for.
 
 With the *bargaining* protocol the talks are instead a bargaining problem over the
 packages (:class:`BargainingTalks`): agreeing on :math:`p` is worth
@@ -57,13 +66,24 @@ class StanceTalks:
         ``outcome_map[a][b]`` is ``"deadlock"``, ``"escalation"`` or a package name
         (a truce on that package), for row stance ``a`` and column stance ``b``.
     breakdown_probability : float
-        Probability that an agreed truce breaks down into deadlock, before any move.
+        Probability that an agreed truce breaks down, before any move.
+    threat_points : tuple of (str, Package)
+        ``("deadlock", package)`` and/or ``("escalation", package)``: what each leaves in
+        force; the sides' payoffs of it are then derived from their utilities.
+    breakdown_to_escalation : float
+        Probability that a truce that breaks down ends in escalation rather than deadlock.
+    escalation_risk : tuple of two tuples of float, or None
+        For each side and stance, the probability that a truce reached while the side plays
+        that stance ends in escalation instead (None: no risk).
     """
 
     actions: tuple[tuple[str, ...], tuple[str, ...]]
     packages: tuple[Package, ...]
     outcome_map: tuple[tuple[str, ...], ...]
     breakdown_probability: Any = 0.0
+    threat_points: tuple[tuple[str, Package], ...] = ()
+    breakdown_to_escalation: Any = 0.0
+    escalation_risk: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
 
     def __post_init__(self) -> None:
         names = {p.name for p in self.packages}
@@ -112,6 +132,8 @@ class BargainingTalks:
         Bargaining power of the first side in the asymmetric Nash solution.
     breakdown_probability : float
         Probability that an agreed truce breaks down into deadlock, before any move.
+    threat_points : tuple of (str, Package)
+        As for :class:`StanceTalks`.
     """
 
     packages: tuple[Package, ...]
@@ -122,6 +144,7 @@ class BargainingTalks:
     breakdown_per_round: Any = 0.0
     power: Any = 0.5
     breakdown_probability: Any = 0.0
+    threat_points: tuple[tuple[str, Package], ...] = ()
 
     def __post_init__(self) -> None:
         if self.solution not in BARGAINING_SOLUTIONS:
@@ -200,11 +223,25 @@ class Scenario:
                 return move
         raise KeyError(f"no move {name!r}; moves are {[m.name for m in self.moves]}")
 
+    def threat_point_values(self, resolution: str) -> tuple[Any, Any]:
+        """Each side's payoff of deadlock or escalation (``resolution``) before any move:
+        the utility of the threat-point package where the talks name one, else the side's
+        own value."""
+        package = dict(self.talks.threat_points).get(resolution)
+        if package is not None:
+            return (self.sides[0].utility(package, self.space), self.sides[1].utility(package, self.space))
+        values = tuple(getattr(side, resolution) for side in self.sides)
+        for side, value in zip(self.sides, values, strict=True):
+            if value is None:
+                raise ValueError(f"side {side.name!r} has no {resolution} payoff and the talks name no "
+                                 f"{resolution} threat point")
+        return (values[0], values[1])
+
     def base_terms(self) -> TalksTerms:
         """Terms of the talks before any move."""
         return TalksTerms(
-            deadlock=(self.sides[0].deadlock, self.sides[1].deadlock),
-            escalation=(self.sides[0].escalation, self.sides[1].escalation),
+            deadlock=self.threat_point_values("deadlock"),
+            escalation=self.threat_point_values("escalation"),
             breakdown_probability=self.talks.breakdown_probability,
         )
 
@@ -235,13 +272,16 @@ def _numbers(scenario: Scenario) -> list[Any]:
     values: list[Any] = []
     for side in scenario.sides:
         values += list(side.weights.values()) + [v for vs in side.level_values.values() for v in vs]
-        values += [side.deadlock, side.escalation]
+        values += [v for v in (side.deadlock, side.escalation) if v is not None]
     for move in scenario.moves:
         values += [move.cost, move.harm]
         for _, amount in move.effects:
             values += list(amount.values()) if isinstance(amount, dict) else [amount]
     talks = scenario.talks
     values.append(talks.breakdown_probability)
+    if isinstance(talks, StanceTalks):
+        values.append(talks.breakdown_to_escalation)
+        values += [v for risks in talks.escalation_risk or () for v in risks]
     if isinstance(talks, BargainingTalks):
         values += [*talks.discount, talks.deadline, talks.breakdown_per_round, talks.power]
     return values

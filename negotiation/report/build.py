@@ -1,9 +1,12 @@
 """Build a scenario's report: gather what to say, draw the figures, render the templates.
 
 The report adds no analysis of its own: it renders ``Analysis.to_dict()`` with the margins
-and verdict odds of :func:`negotiation.study.verdict.verdict_robustness`, the figures of
-:mod:`negotiation.viz.figures`, and every numeric value of the scenario named in words by
-:func:`negotiation.viz.style.describe`.
+and verdict odds of :func:`negotiation.study.verdict.verdict_robustness` (the margins also
+as the what-flips figure of :mod:`negotiation.viz.verdict_figures`), the figures of
+:mod:`negotiation.viz.figures`, the phase map of an existing sweep folder
+(:func:`negotiation.viz.phase_map.plot_phase_map`), every value of the model named in words
+by :func:`negotiation.viz.style.describe` with its source and declared uncertainty, the
+solver's and the sweep's settings apart from them, and what the model cannot say.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from negotiation.model.scenario import Scenario
 
-__all__ = ["GLOSSARY", "STATUS_WORDS", "report_context", "write_report"]
+__all__ = ["GLOSSARY", "MODEL_LIMITS", "STATUS_WORDS", "SweepFolderError", "check_sweep_dir", "report_context",
+           "write_report"]
 
 #: What the assumptions table says of a value's source in a scenario without [sources].
 JUDGEMENT_SOURCE = "judgement (see the comment in the scenario file)"
@@ -34,6 +39,41 @@ BARGAINING_FIGURES: tuple[tuple[str, str], ...] = (
     ("utility_plane", "The packages in the plane of the two sides' utilities, with the bargaining solution."),
     ("bargaining_sensitivity", "How the bargaining solution moves with the bargaining parameters."),
 )
+
+#: Captions of the figures drawn from the robustness data and from a sweep.
+FLIPS_CAPTION = ("What flips the verdict: each bar is one value of the scenario moved alone, by the smallest "
+                 "change found that changes the verdict, as a share of the affected side's payoff range over "
+                 "the game tree (of 1 for a probability or a weight); left a decrease, right an increase, "
+                 "nearest flip on top. On the right, the verdict it flips to; the colour says how the talks "
+                 "end under it.")
+PHASE_MAP_CAPTION = ("Phase map of the sweep in {folder}: the outcome of the talks that prevails over "
+                     "\u201c{x}\u201d and \u201c{y}\u201d ({design}); every value not swept as in the "
+                     "scenario file.")
+
+#: What no scenario of this model can capture (true of the model class, whatever the file says).
+MODEL_LIMITS: tuple[str, ...] = (
+    "One round: the pre-talk moves, each played at most once and in a fixed order, then one set of "
+    "talks. Nothing after the talks is modelled: no later rounds, no reputation or learning carried "
+    "to the next meeting.",
+    "Complete information: each side knows the other's payoffs and sees every earlier move. No side "
+    "can be unsure of what the other values or can bear, so there is no bluffing or signalling.",
+    "Two unitary actors: each side is one decision maker with one set of preferences. Domestic "
+    "politics, coalitions, lobbies and third countries are not in the model.",
+    "Equilibrium play: the verdict assumes each side makes the choices that are best for it given "
+    "the other's; where several equilibria exist, a selection rule picks one (section 2 shows which "
+    "rule picks which).",
+    "Payoffs are utilities on each side's own scale: they rank outcomes for that side and do not "
+    "compare one side's welfare with the other's.",
+)
+
+#: How the declared distributions are written in the assumptions table: name -> parameters in order.
+DISTRIBUTION_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "uniform": ("low", "high"), "normal": ("mean", "sd"), "gaussian": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"), "lognormal": ("mu", "sigma"), "beta": ("a", "b", "low", "high"),
+    "discrete": ("values", "weights"), "choice": ("values", "weights"),
+}
+DISTRIBUTION_KEY = ("normal(mean, sd), uniform(low, high), triangular(low, mode, high), lognormal(mu, sigma), "
+                    "beta(a, b, low, high), discrete(values; weights)")
 
 #: Plain-words definitions for a reader who is not a game theorist.
 GLOSSARY: tuple[tuple[str, str], ...] = (
@@ -105,29 +145,220 @@ def _verdict_words(verdict: str, summary: Mapping[str, Any]) -> str:
     return f"{played}; the talks end in \u201c{outcome.replace('_', ' ')}\u201d" if outcome else played
 
 
+def _embed(fig: Any, folder: Path, stem: str, caption: str) -> dict[str, str]:
+    """Save ``fig`` as ``folder/stem.png`` (no PDF twin: the Markdown links the PNG only);
+    return its caption, file (relative to the report) and data URI."""
+    from negotiation.viz.style import save_figure
+
+    paths = save_figure(fig, folder, stem)
+    png = next(p for p in paths.values() if Path(p).suffix == ".png")
+    for p in paths.values():
+        if Path(p).suffix != ".png":
+            Path(p).unlink(missing_ok=True)
+    data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+    return {"stem": stem, "caption": caption, "file": f"figures/{Path(png).name}",
+            "data_uri": f"data:image/png;base64,{data}"}
+
+
 def _figures(analysis: Any, folder: Path) -> list[dict[str, str]]:
-    """Draw the figures, save each as PNG in ``folder``; return their captions, files and data URIs."""
+    """Draw the figures of section 4, save each as PNG in ``folder``; return their captions,
+    files and data URIs."""
     from negotiation.model.scenario import BargainingTalks
     from negotiation.viz import figures as viz
-    from negotiation.viz.style import save_figure
 
     plots = {"game_tree": viz.plot_game_tree, "payoffs_by_outcome": viz.plot_payoffs_by_outcome,
              "outcome_probabilities": viz.plot_outcome_probabilities,
              "utility_plane": viz.plot_utility_plane, "bargaining_sensitivity": viz.plot_bargaining_sensitivity}
     shown = FIGURES + (BARGAINING_FIGURES if isinstance(analysis.scenario.talks, BargainingTalks) else ())
-    drawn = []
-    for stem, caption in shown:
-        fig = plots[stem](analysis)
-        paths = save_figure(fig, folder, stem)
-        png = next(p for p in paths.values() if Path(p).suffix == ".png")
-        # the PDF twin is not part of the report: the Markdown links the PNG only
-        for p in paths.values():
-            if Path(p).suffix != ".png":
-                Path(p).unlink(missing_ok=True)
-        data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
-        drawn.append({"stem": stem, "caption": caption, "file": f"figures/{Path(png).name}",
-                      "data_uri": f"data:image/png;base64,{data}"})
-    return drawn
+    return [_embed(plots[stem](analysis), folder, stem, caption) for stem, caption in shown]
+
+
+def _flips_figure(scenario: Scenario, summary: Mapping[str, Any], folder: Path) -> dict[str, str] | None:
+    """The what-flips figure of the margins in ``summary["robustness"]`` (None: no margins)."""
+    margins = (summary.get("robustness") or {}).get("margins") or {}
+    if not margins.get("margins"):
+        return None
+    from negotiation.viz.verdict_figures import plot_verdict_flips
+
+    title = scenario.config.get("scenario", {}).get("title") or summary["scenario"]
+    fig = plot_verdict_flips(margins, config=scenario.config, scenario=title)
+    return _embed(fig, folder, "verdict_flips", FLIPS_CAPTION)
+
+
+class SweepFolderError(ValueError):
+    """A ``--sweep`` folder without a sweep table; ``str()`` is one line naming the path."""
+
+
+def check_sweep_dir(path: str | Path) -> Path:
+    """The sweep table (``sweep.parquet``) of a sweep folder, or SweepFolderError naming the path."""
+    from negotiation.study.sweep import TABLE_PARQUET
+
+    folder = Path(path)
+    table = folder / TABLE_PARQUET
+    if not folder.is_dir():
+        raise SweepFolderError(f"--sweep {folder}: no such folder (expected the --out folder of "
+                               "`negotiation sweep`, holding sweep.parquet)")
+    if not table.is_file():
+        raise SweepFolderError(f"--sweep {folder}: no sweep table {table.name} in this folder (make one with "
+                               f"`negotiation sweep SCENARIO --out {folder}`)")
+    return table
+
+
+def _sweep_axes(manifest: Mapping[str, Any] | None, columns: Sequence[str], config: Mapping[str, Any]) -> list[str]:
+    """The swept key paths of a sweep folder: from its manifest, else the table's columns
+    that are numbers of the scenario."""
+    from negotiation.io.key_paths import numeric_key_paths
+
+    dimensions = ((manifest or {}).get("design") or {}).get("dimensions") or []
+    swept = [str(d["key_path"]) for d in dimensions if isinstance(d, Mapping) and d.get("key_path") in columns]
+    if swept:
+        return swept
+    numbers = {k for k, _ in numeric_key_paths(config)}
+    return [c for c in columns if c in numbers]
+
+
+def _phase_map(scenario: Scenario, sweep_dir: str | Path, folder: Path) -> dict[str, Any]:
+    """The phase map of an existing sweep folder as a report figure, with notes on it."""
+    import pyarrow.parquet as pq
+
+    from negotiation.model.outcomes import PROBABILITY_COLUMNS
+    from negotiation.study.sweep import config_hash, read_manifest, read_sweep
+    from negotiation.viz.phase_map import plot_phase_map
+    from negotiation.viz.style import describe
+
+    table_path = check_sweep_dir(sweep_dir)
+    config = scenario.config
+    try:
+        manifest = read_manifest(sweep_dir)
+    except Exception:  # an unreadable manifest: the table still holds the points
+        manifest = None
+    columns = list(pq.ParquetFile(table_path).schema_arrow.names)
+    axes = _sweep_axes(manifest, columns, config)
+    notes = []
+    if manifest is not None and manifest.get("config_sha256") != config_hash(config):
+        notes.append(f"The sweep was run on {manifest.get('source') or 'a scenario'} with other values than "
+                     "this report's scenario (its config differs): read the map as that scenario's.")
+    if len(axes) < 2 or not set(PROBABILITY_COLUMNS) <= set(columns):
+        notes.append(f"No phase map: the sweep in {sweep_dir} has {len(axes)} swept value"
+                     f"{'s' if len(axes) != 1 else ''} (a map needs two) or lacks the outcome probabilities.")
+        return {"figure": None, "notes": notes}
+    x, y = axes[:2]
+    table = read_sweep(sweep_dir, [x, y, *PROBABILITY_COLUMNS])
+    design = (manifest or {}).get("design") or {}
+    what = f"{design['design']} design, " if design.get("design") else ""
+    what += f"{len(table)} points"
+    if len(axes) > 2:
+        what += f"; averaged over {', '.join(describe(k, config) for k in axes[2:])}"
+    title = config.get("scenario", {}).get("title") or scenario.name
+    try:
+        fig = plot_phase_map(table, x, y, scenario=title, config=config)
+    except ValueError as error:
+        notes.append(f"No phase map: {error}")
+        return {"figure": None, "notes": notes}
+    caption = PHASE_MAP_CAPTION.format(folder=Path(sweep_dir), x=describe(x, config), y=describe(y, config),
+                                       design=what)
+    return {"figure": _embed(fig, folder, "phase_map", caption), "notes": notes}
+
+
+def _sweep_hint(scenario: Scenario, nearest: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """How to make a sweep for the phase map: with the file's [sweep] table, or over the two
+    values nearest to flipping the verdict."""
+    ref = scenario.name
+    if scenario.source and Path(str(scenario.source)).is_file():
+        ref = str(scenario.source)
+    if isinstance(scenario.config.get("sweep"), Mapping) and scenario.config["sweep"]:
+        command = f"negotiation sweep {ref} --out SWEEP_DIR"
+        lead = "The scenario declares a [sweep] table: "
+    else:
+        keys = list(dict.fromkeys(m["key_path"] for m in nearest))[:2]
+        params = " ".join(f"--param {k}=LO:HI:N" for k in keys) or "--param KEY=LO:HI:N --param KEY=LO:HI:N"
+        command = f"negotiation sweep {ref} {params} --out SWEEP_DIR"
+        lead = ("No sweep was given. Over the two values nearest to flipping the verdict, for instance: "
+                if keys else "No sweep was given: ")
+    return {"lead": lead, "command": command,
+            "then": f"negotiation report {ref} --out REPORT_DIR --sweep SWEEP_DIR"}
+
+
+def _distribution_text(spec: Any) -> str:
+    """A declared distribution in one short phrase: ``normal(0.62, 0.04)``.
+
+    >>> _distribution_text({"distribution": "triangular", "low": 0.0, "mode": 0.1, "high": 0.3})
+    'triangular(0, 0.1, 0.3)'
+    >>> _distribution_text({"distribution": "discrete", "values": [0.1, 0.2]})
+    'discrete(0.1, 0.2)'
+    """
+    if not isinstance(spec, Mapping):
+        return str(spec)
+    name = str(spec.get("distribution", "?"))
+    parts = []
+    for key in DISTRIBUTION_PARAMETERS.get(name, tuple(k for k in spec if k != "distribution")):
+        value = spec.get(key)
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            parts.append(", ".join(_number(float(v)) for v in value))
+        else:
+            parts.append(_number(float(value)) if isinstance(value, (int, float)) else str(value))
+    return f"{name}({'; '.join(parts) if name in ('discrete', 'choice') else ', '.join(parts)})"
+
+
+def _declared_uncertainty(config: Mapping[str, Any]) -> dict[str, str]:
+    """Each value's declared distribution in words, by key path."""
+    from negotiation.io.study_schema import flatten_tables
+
+    table = config.get("uncertainty")
+    if not isinstance(table, Mapping):
+        return {}
+    flat = flatten_tables(table, lambda t: "distribution" in t)
+    return {key: _distribution_text(spec) for key, spec in flat.items()}
+
+
+def _setting_words(key: str, config: Mapping[str, Any]) -> str:
+    """A solver or sweep setting in words (a sweep range names its value in words)."""
+    from negotiation.viz.style import describe
+
+    if key == "solver.selection_rule":
+        return "Rule that picks one equilibrium where a stage has several"
+    if key.startswith("sweep.parameters."):
+        inner, _, field = key[len("sweep.parameters."):].rpartition(".")
+        if inner and field:
+            return f"Sweep range of {describe(inner, config)}: {field.split('[')[0]}"
+    return describe(key, config)
+
+
+def _assumptions_and_settings(config: Mapping[str, Any]) -> tuple[list[dict[str, str]], list[dict[str, str]],
+                                                                   list[dict[str, str]]]:
+    """The model's values (with source and declared uncertainty), the settings of the solver
+    and the sweep, and any declared uncertainty that names no value of the model."""
+    from negotiation.io.key_paths import numeric_key_paths
+    from negotiation.io.sources import MODEL_SECTIONS, model_key_paths, source_text
+    from negotiation.viz.style import describe
+
+    values = dict(numeric_key_paths(config))
+    declared = _declared_uncertainty(config)
+    model = model_key_paths(config)
+    assumptions = [
+        {"key_path": key, "words": describe(key, config), "value": _number(values[key]),
+         "uncertainty": declared.get(key, ""),
+         "source": " ".join(source_text(config, key).split()) if config.get("sources") else JUDGEMENT_SOURCE}
+        for key in model
+    ]
+    # a source shared by consecutive values (a [sources] prefix: every level of an issue) is
+    # written once
+    if config.get("sources"):
+        sources = [a["source"] for a in assumptions]
+        for row, this, above in zip(assumptions[1:], sources[1:], sources[:-1], strict=True):
+            if this == above:
+                row["source"] = "as above"
+    settings = [{"key_path": key, "words": _setting_words(key, config), "value": _number(value)}
+                for key, value in numeric_key_paths(config)
+                if key.split(".")[0] not in (*MODEL_SECTIONS, "uncertainty")]
+    solver = config.get("solver")
+    if isinstance(solver, Mapping):  # the solver's named choices (selection rule, method)
+        settings += [{"key_path": f"solver.{k}", "words": _setting_words(f"solver.{k}", config), "value": str(v)}
+                     for k, v in solver.items() if isinstance(v, str)]
+    orphans = [{"key_path": k, "uncertainty": v} for k, v in declared.items() if k not in set(model)]
+    return assumptions, settings, orphans
 
 
 def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,8 +376,6 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
     dict
         The templates' variables.
     """
-    from negotiation.io.key_paths import numeric_key_paths
-    from negotiation.io.sources import source_text
     from negotiation.viz.style import describe
 
     config = scenario.config
@@ -157,6 +386,7 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
         {**m, "words": describe(m["key_path"], config), "base": _number(m["base_value"]),
          "new": _number(m["new_value"]), "change_text": f"{m['change']:+.4g}",
          "relative_text": _percent(m.get("relative")),
+         "share_text": ("−" if m["change"] < 0 else "+") + _percent(m.get("relative")),
          "flip_words": _verdict_words(m["verdict"], summary)}
         for m in margins_block.get("margins", [])[:10]
     ]
@@ -183,11 +413,7 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
          "truce_change": f"{100 * item['truce_probability_change']:+.1f} points"}
         for name, item in summary.get("leverage", {}).items()
     ]
-    assumptions = [
-        {"key_path": key, "words": describe(key, config), "value": _number(value),
-         "source": source_text(config, key) if config.get("sources") else JUDGEMENT_SOURCE}
-        for key, value in numeric_key_paths(config)
-    ]
+    assumptions, settings, orphans = _assumptions_and_settings(config)
     status = summary.get("status", "ok")
     return {
         "name": summary["scenario"],
@@ -223,6 +449,17 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
         "probabilities": probabilities,
         "leverage": leverage,
         "assumptions": assumptions,
+        "uncertain_values": sum(1 for a in assumptions if a["uncertainty"]),
+        "distribution_key": DISTRIBUTION_KEY,
+        "settings": settings,
+        "settings_words": ("How the model is solved" + (" and swept" if any(a["key_path"].startswith("sweep.")
+                                                                         for a in settings) else "")
+                           + ": settings of the method, not assumptions about the world; none of them is "
+                             "varied in the margins or the odds above."),
+        "orphan_uncertainty": orphans,
+        "limits": list(MODEL_LIMITS),
+        "sweep_hint": _sweep_hint(scenario, margins),
+        "flips_caption": FLIPS_CAPTION,
         "glossary": [{"term": t, "meaning": m} for t, m in GLOSSARY],
         "status": status,
         "status_words": STATUS_WORDS.get(status, status),
@@ -231,8 +468,13 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
     }
 
 
+def _break_at_dots(text: str) -> Markup:
+    """A key path, HTML-escaped, that may wrap after its dots (``<wbr>``: nothing is copied)."""
+    return Markup(str(escape(text)).replace(".", ".<wbr>"))
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
         # escaping on for the HTML only: the Markdown is text, and scenario strings are user input
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
@@ -241,10 +483,13 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["break_at_dots"] = _break_at_dots
+    return env
 
 
 def write_report(scenario_or_path: Scenario | str | Path, out_dir: str | Path, *,
-                 overrides: Sequence[str] | Mapping[str, Any] | None = None) -> dict[str, Path]:
+                 overrides: Sequence[str] | Mapping[str, Any] | None = None,
+                 sweep: str | Path | None = None) -> dict[str, Path]:
     """Solve a scenario and write ``report.html``, ``report.md`` and ``figures/*.png`` into ``out_dir``.
 
     Parameters
@@ -255,16 +500,27 @@ def write_report(scenario_or_path: Scenario | str | Path, out_dir: str | Path, *
         The report folder (created with its parents if needed; files in it are overwritten).
     overrides : sequence of "KEY=VALUE" or mapping, optional
         Values to change by key path before solving (as ``--set``); only with a name or path.
+    sweep : str or Path, optional
+        The folder of a finished ``negotiation sweep`` (its ``sweep.parquet``): the report
+        shows its phase map over the first two swept values. Without it the report says how
+        to make one.
 
     Returns
     -------
     dict
         Name (relative to ``out_dir``) -> path of every file written.
+
+    Raises
+    ------
+    SweepFolderError
+        ``sweep`` holds no sweep table (checked before anything is solved).
     """
     from negotiation.analysis.pipeline import analyze
     from negotiation.io.config import load_scenario, parse_overrides
     from negotiation.study.verdict import verdict_robustness
 
+    if sweep is not None:
+        check_sweep_dir(sweep)
     if isinstance(scenario_or_path, Scenario):
         if overrides:
             raise ValueError("overrides apply to a scenario name or path, not to a loaded Scenario")
@@ -280,13 +536,22 @@ def write_report(scenario_or_path: Scenario | str | Path, out_dir: str | Path, *
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    figures_dir = out / "figures"
     context = report_context(scenario, summary)
-    context["figures"] = _figures(analysis, out / "figures")
+    context["flips_figure"] = _flips_figure(scenario, summary, figures_dir)
+    phase = _phase_map(scenario, sweep, figures_dir) if sweep is not None else {"figure": None, "notes": []}
+    context["phase_map"] = phase["figure"]
+    context["phase_map_notes"] = phase["notes"]
+    context["sweep_given"] = sweep is not None
+    context["figures"] = _figures(analysis, figures_dir)
+    # numbered in the order the document shows them: section 2, then section 4
+    shown = [f for f in (context["flips_figure"], context["phase_map"]) if f] + context["figures"]
+    for number, figure in enumerate(shown, start=1):
+        figure["number"] = number
     env = _environment()
-    written: dict[str, Path] = {f["file"]: out / f["file"] for f in context["figures"]}
+    written: dict[str, Path] = {f["file"]: out / f["file"] for f in shown}
     for name in ("report.html", "report.md"):
         text = env.get_template(f"{name}.j2").render(**context)
         (out / name).write_text(text, encoding="utf-8")
         written[name] = out / name
     return written
-

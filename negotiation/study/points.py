@@ -158,14 +158,15 @@ def solve_points(base: Mapping[str, Any], overrides: Mapping[str, Any], *, sourc
     --------
     >>> from negotiation.io.config import default_config_path, read_config
     >>> base = read_config(default_config_path())
-    >>> rows = solve_points(base, {"moves.entity_listing.cost": np.array([0.01, 0.5, -1.0])})
-    >>> print(rows[["moves.entity_listing.cost", "equilibrium_path", "p_truce", "status"]].to_string(index=False))
-     moves.entity_listing.cost   equilibrium_path  p_truce  status
-                          0.01     entity_listing     0.85      ok
-                          0.50 anti_dumping_probe     0.87      ok
-                         -1.00                         NaN invalid
-    >>> rows["error"][2]
-    '<config>: moves.entity_listing.cost = -1.0: expected a number greater than or equal to 0'
+    >>> rows = solve_points(base, {"talks.escalation_risk.us.escalate": np.array([0.05, 0.1, 0.2, -1.0])})
+    >>> print(rows[["talks.escalation_risk.us.escalate", "equilibrium_path", "talks_outcome", "status"]].to_string(index=False))
+     talks.escalation_risk.us.escalate equilibrium_path talks_outcome  status
+                                  0.05             none    us_maximal      ok
+                                  0.10   entity_listing    us_maximal      ok
+                                  0.20             none    us_leaning      ok
+                                 -1.00                                invalid
+    >>> rows["error"][3]
+    '<config>: talks.escalation_risk.us.escalate = -1.0: expected a number greater than or equal to 0'
     """
     base = base_config(base) if isinstance(base, Mapping) else base
     key_paths, arrays, n = _check(base, overrides, source)

@@ -332,7 +332,7 @@ def sobol_sensitivity(
     >>> from negotiation.io.config import read_config, default_config_path
     >>> r = sobol_sensitivity(read_config(default_config_path()), samples=16, bootstrap=False)
     >>> len(r.key_paths), r.evaluations
-    (12, 224)
+    (15, 272)
     """
     if solver is None:
         from negotiation.study.points import solve_points as solver

@@ -191,7 +191,7 @@ def headline(config: Mapping[str, Any], *, source: str = "<config>",
     >>> from negotiation.io.config import read_config, default_config_path
     >>> h = headline(read_config(default_config_path()))
     >>> h.verdict, h.equilibrium_path, round(h.p_truce, 4)
-    ('entity_listing -> us_leaning', 'entity_listing', 0.85)
+    ('none -> us_leaning', 'none', 0.9)
     """
     if solver is None:
         from negotiation.study.points import solve_points as solver

@@ -156,7 +156,7 @@ def verdict_margins(config: Mapping[str, Any], *, source: str = "<config>", sear
     >>> from negotiation.io.config import read_config, default_config_path
     >>> m = verdict_margins(read_config(default_config_path("madrid_2025")))
     >>> m.verdict, f"{m.nearest.relative:.1%}", m.nearest.verdict
-    ('entity_listing -> us_leaning', '1.8%', 'anti_dumping_probe -> china_maximal')
+    ('none -> us_leaning', '0.8%', 'entity_listing -> us_leaning')
     """
     base = base_config(config)
     keys = _model_key_paths(base)
@@ -221,7 +221,7 @@ def verdicts_by_rule(config: Mapping[str, Any], *, source: str = "<config>") -> 
     --------
     >>> from negotiation.io.config import read_config, default_config_path
     >>> verdicts_by_rule(read_config(default_config_path("madrid_2025")))["logit_qre"]
-    'entity_listing -> us_leaning'
+    'none -> us_leaning'
     """
     import copy
 

@@ -14,6 +14,8 @@ phase_map
     The outcome prevailing over two parameters of a sweep table.
 sensitivity_figures
     Tornado, Sobol' indices, P(truce) under uncertainty, the equilibrium-path map.
+verdict_figures
+    What flips the verdict: the nearest change of each value, as a share of its side's range.
 results
     :func:`~negotiation.viz.results.write_results`: ``summary.json``, ``summary.txt``,
     figures.

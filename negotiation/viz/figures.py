@@ -156,7 +156,7 @@ def payoffs_by_outcome_data(analysis: Analysis) -> PayoffsByOutcome:
         utilities = {k: v for k, v in utilities.items() if "/" not in k or k in agreed}
         endings = ["deadlock"]
     outcomes = [*utilities, *endings]
-    payoffs = [*utilities.values(), *(tuple(getattr(s, e) for s in scenario.sides) for e in endings)]
+    payoffs = [*utilities.values(), *(scenario.threat_point_values(e) for e in endings)]
     kinds = ["truce"] * len(utilities) + endings
     return PayoffsByOutcome(tuple(outcomes), tuple(kinds), tuple(s.label for s in scenario.sides),
                             np.array(payoffs, dtype=float).reshape(len(outcomes), 2))

@@ -182,6 +182,8 @@ def describe(key_path: str, labels: Mapping[str, Any] | Any = None) -> str:
     'Entity listing: harm to China (utility)'
     >>> describe("talks.breakdown_probability")
     'Probability an agreed truce breaks down'
+    >>> describe("talks.escalation_risk.us.escalate", config)
+    "Risk a truce won by United States' 'escalate' still escalates (probability)"
     >>> describe("sides.us.outcomes.deadlock")
     'US: value of deadlock (utility, 0–1 scale)'
     >>> describe("talks.new_thing[0]")
@@ -257,6 +259,10 @@ def _known(parts: list, config: Mapping[str, Any]) -> str | None:
             return f"{_move(move)}: shift of {_possessive(_side(side, config))} {_SHIFTS[kind]} (utility)"
         case ["talks", "breakdown_probability"]:
             return "Probability an agreed truce breaks down"
+        case ["talks", "breakdown_to_escalation"]:
+            return "Share of truce breakdowns that escalate (probability)"
+        case ["talks", "escalation_risk", side, str(stance)]:
+            return f"Risk a truce won by {_possessive(_side(side, config))} '{_words(stance)}' still escalates (probability)"
         case ["talks", "bargaining", "deadline"]:
             return "Bargaining deadline (rounds of offers)"
         case ["talks", "bargaining", "discount", side]:
