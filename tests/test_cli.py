@@ -145,3 +145,17 @@ def test_each_kind_of_config_error_exits_2_naming_the_key(tmp_path, madrid_text,
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert f"madrid_copy.toml: {key_path}" in proc.stderr.splitlines()[0]
+
+
+def test_validate_checks_the_declared_uncertainty_and_sweep_as_a_run_would(tmp_path, madrid_text):
+    # a distribution whose high is below its low: refused by validate, not only by run
+    bad = tmp_path / "bad.toml"
+    bad.write_text(madrid_text.replace('[uncertainty."talks.breakdown_to_escalation"]\ndistribution = "uniform"\n'
+                                       'low = 0.2', '[uncertainty."talks.breakdown_to_escalation"]\n'
+                                       'distribution = "uniform"\nlow = 0.9'), encoding="utf-8")
+    assert bad.read_text(encoding="utf-8") != madrid_text
+    done = negotiation("validate", str(bad))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "uncertainty.talks.breakdown_to_escalation.high = 0.8: expected a number greater than low (0.9)" in done.stderr
+    good = negotiation("validate", "madrid_2025")
+    assert good.returncode == 0 and "declared uncertainties" in good.stdout

@@ -1,5 +1,6 @@
 """No traceback and no wrong data (issue 13): a closed pipe, unexpected errors, atomic results,
-bad output paths, a huge grid and unsafe scenario names.
+bad output paths, a huge grid, unsafe scenario names, sweep workers of a killed sweep, a run
+killed by kill -9 and the staging folders it leaves, and the hint before a long solve.
 
 The command-line cases run the real ``negotiation`` console script in a subprocess.
 """
@@ -14,6 +15,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -267,11 +269,13 @@ def test_a_scenario_named_dotdot_is_refused_by_run(tmp_path, madrid_text):
 @pytest.mark.parametrize("value", ["1e308", "-1e308", "2e6"])
 def test_a_huge_number_in_a_file_is_refused(tmp_path, madrid_text, value):
     path = tmp_path / "huge.toml"
-    path.write_text(madrid_text.replace("deadlock = 0.62", f"deadlock = {value}", 1))
+    # the first move's cost: a number that every version of the Madrid file sets
+    assert "\ncost = 0.01\n" in madrid_text
+    path.write_text(madrid_text.replace("\ncost = 0.01\n", f"\ncost = {value}\n", 1))
     for command in ("validate", "run"):
         done = negotiation(command, str(path), "--no-figures", "--out", str(tmp_path / "out"),
                            cwd=tmp_path) if command == "run" else negotiation(command, str(path))
-        assert_clean_refusal(done, "sides.us.outcomes.deadlock", "magnitude at most 1e+06")
+        assert_clean_refusal(done, "moves.entity_listing.cost", "magnitude at most 1e+06")
         assert "e+308" in done.stderr or "2000000" in done.stderr
 
 
@@ -422,3 +426,280 @@ def test_a_forked_worker_does_not_keep_the_lock(tmp_path):
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         finally:
             os.close(fd)
+
+
+# ---------------------------------------------------------------- workers die with their parent
+
+
+def _children(parent: int) -> set[int]:
+    """Pids of the live (not zombie) children of ``parent``, from ``/proc``."""
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses
+        state, ppid = stat[stat.rindex(")") + 2:].split()[:2]
+        if int(ppid) == parent and state not in "ZX":
+            children.add(int(entry.name))
+    return children
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # a killed orphan is a zombie until its new parent reaps it (some container inits never do)
+    return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+#: A sweep of 160,000 points in 80 chunks (several seconds with two workers); the scenario
+#: file comes first.
+LONG_SWEEP = ("--param", "moves.entity_listing.cost=0:1:400", "--param", "moves.anti_dumping_probe.cost=0:1:400",
+              "--chunk-size", "2000", "--quiet", "--no-figures")
+
+
+@pytest.fixture
+def madrid_copy(tmp_path, madrid_text) -> str:
+    """A copy of the Madrid file: the runs of one test all see the same scenario."""
+    path = tmp_path / "madrid_2025.toml"
+    path.write_text(madrid_text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers through /proc")
+def test_sweep_workers_die_with_a_killed_parent_and_resume_completes(tmp_path, madrid_copy):
+    import pandas as pd
+
+    out = tmp_path / "sweep"
+    sweep = ("sweep", madrid_copy, *LONG_SWEEP)
+    parent = subprocess.Popen([NEGOTIATION, *sweep, "--workers", "2", "--out", str(out)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # wait until both workers exist and at least one chunk is saved (so --resume has work
+        # to reuse and work to do)
+        deadline = time.monotonic() + 120
+        workers: set[int] = set()
+        while time.monotonic() < deadline:
+            assert parent.poll() is None, parent.communicate()
+            workers = _children(parent.pid)
+            if len(workers) >= 2 and any((out / "chunks").glob("*.parquet")):
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the sweep never started two workers and saved a chunk")
+        parent.kill()  # SIGKILL: the pool gets no chance to stop its workers
+        parent.communicate()
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _running(pid)], "workers outlived their killed parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.communicate()
+    saved = len(list((out / "chunks").glob("*.parquet")))
+    assert 0 < saved < 80  # killed half-way
+    resumed = negotiation(*sweep, "--workers", "2", "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    fresh = negotiation(*sweep, "--workers", "1", "--out", str(tmp_path / "fresh"))
+    assert fresh.returncode == 0, fresh.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"),
+                                  pd.read_parquet(tmp_path / "fresh" / "sweep.parquet"))
+
+
+#: A process that forks a worker (set up as the sweep's pool does, with the polling fallback
+#: of systems without PR_SET_PDEATHSIG), prints its pid, and waits to be killed.
+_ORPHAN = """
+import multiprocessing, os, sys, time
+from negotiation.study import sweep
+
+def worker(parent):
+    sys.platform = "darwin"  # no prctl: the watching thread must do it
+    sweep._die_with_parent(parent)
+    time.sleep(120)
+
+child = multiprocessing.get_context("fork").Process(target=worker, args=(os.getpid(),))
+child.start()
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker through /proc")
+def test_without_prctl_a_worker_polls_for_its_parent(tmp_path):
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(parent.stdout.readline())
+        time.sleep(0.5)  # the worker has started watching
+        assert _running(worker)
+        parent.kill()
+        parent.communicate()
+        deadline = time.monotonic() + 10
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _running(worker), "the worker outlived its killed parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.communicate()
+
+
+# ---------------------------------------------------------------- staging folders of killed runs
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def _staging(parent: Path, name: str, kind: str, pid: int, token: str = "0badc0de") -> Path:
+    folder = parent / f".{name}.{kind}-{pid}-{token}"
+    (folder / "figures").mkdir(parents=True)
+    (folder / "summary.json").write_text(f'{{"{kind}": {pid}}}\n')
+    return folder
+
+
+def test_a_run_removes_staging_folders_of_dead_writers_only(tmp_path, toy_analysis):
+    out = tmp_path / "toy"
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        dead = _dead_pid()
+        stale = [_staging(tmp_path, "toy", "partial", dead),
+                 _staging(tmp_path, "other", "partial", dead, "12345678")]  # any folder's
+        kept = [_staging(tmp_path, "toy", "partial", live.pid),  # a live writer's
+                _staging(tmp_path, "toy", "partial", os.getpid()),  # this process's own
+                tmp_path / ".toy.partial-notes"]  # not a staging folder's name
+        kept[-1].mkdir()
+        write_results(toy_analysis, out, figures=False)
+        assert not any(folder.exists() for folder in stale)
+        assert all(folder.is_dir() for folder in kept)
+        assert (kept[0] / "summary.json").read_text() == f'{{"partial": {live.pid}}}\n'
+        assert json.loads((out / "summary.json").read_text())["scenario"]
+    finally:
+        live.kill()
+        live.wait()
+    # once its writer is gone the folder goes too
+    write_results(toy_analysis, out, figures=False)
+    assert not kept[0].exists() and kept[1].exists()
+
+
+def test_a_writer_killed_between_the_two_renames_keeps_its_finished_results(tmp_path):
+    # the fallback swap moved `toy` aside, then was killed before renaming the finished
+    # staging folder into place: the finished folder becomes `toy`
+    dead = _dead_pid()
+    previous = _staging(tmp_path, "toy", "old", dead)
+    finished = _staging(tmp_path, "toy", "partial", dead)
+    removed = results.remove_stale_staging(tmp_path / "toy")
+    assert removed == [previous]
+    assert not finished.exists()
+    assert (tmp_path / "toy" / "summary.json").read_text() == f'{{"partial": {dead}}}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["toy"]
+
+
+def test_a_writer_killed_after_the_swap_leaves_nothing_to_recover(tmp_path):
+    dead = _dead_pid()
+    _previous_results(tmp_path / "toy")
+    before = _snapshot(tmp_path / "toy")
+    _staging(tmp_path, "toy", "old", dead)  # killed while removing the previous results
+    results.remove_stale_staging(tmp_path / "toy")
+    assert _snapshot(tmp_path / "toy") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["toy"]
+
+
+# ---------------------------------------------------------------- a real kill -9 of `run`
+
+
+def _results_state(folder: Path) -> tuple[str, str, tuple[str, ...]]:
+    """What identifies a complete results folder: its summaries and its list of files.
+
+    The figures' bytes are left out (a PDF records when it was made); each must be non-empty.
+    The summary is compared with its keys sorted: their order may differ from run to run.
+    """
+    files = tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()))
+    assert all((folder / name).stat().st_size > 0 for name in files), files
+    summary = json.dumps(json.loads((folder / "summary.json").read_text()), sort_keys=True)
+    return summary, (folder / "summary.txt").read_text(), files
+
+
+def test_a_run_killed_at_any_moment_leaves_the_old_results_or_the_new(tmp_path, madrid_copy):
+    import random
+
+    out = tmp_path / "madrid"
+    # the old results differ from the new ones in every part: another value, no figures
+    old = negotiation("run", madrid_copy, "--set", "moves.entity_listing.cost=0.3", "--no-figures",
+                      "--out", str(out))
+    assert old.returncode == 0, old.stderr
+    new = negotiation("run", madrid_copy, "--out", str(tmp_path / "reference"))
+    assert new.returncode == 0, new.stderr
+    complete = {_results_state(out): "old", _results_state(tmp_path / "reference"): "new"}
+    assert len(complete) == 2
+    rng = random.Random(13)
+    for _ in range(5):
+        process = subprocess.Popen([NEGOTIATION, "run", madrid_copy, "--out", str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # kill while the results are being written (the risky part): after the staging
+        # folder appears, at a random moment of the next 2 s (it may also have finished)
+        deadline = time.monotonic() + 120
+        while (not list(tmp_path.glob(f".madrid.partial-{process.pid}-*")) and process.poll() is None
+               and time.monotonic() < deadline):
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 2.0))
+        process.kill()
+        _, stderr = process.communicate()
+        assert process.returncode in (0, -9), stderr
+        assert _results_state(out) in complete
+    # the next run cleans up after the killed ones
+    done = negotiation("run", madrid_copy, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert complete[_results_state(out)] == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["madrid", "madrid_2025.toml", "reference"]
+
+
+# ---------------------------------------------------------------- a long default solve
+
+
+def _random_nfg(path: Path, m: int, n: int, seed: int = 0) -> Path:
+    """A Gambit payoff-version .nfg of a random game with integer payoffs."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    A, B = rng.integers(0, 1000, (m, n)), rng.integers(0, 1000, (m, n))
+    labels = [" ".join(f'"{side}{k}"' for k in range(size)) for side, size in (("r", m), ("c", n))]
+    # the row player's strategy varies fastest
+    payoffs = " ".join(f"{A[i, j]} {B[i, j]}" for j in range(n) for i in range(m))
+    path.write_text(f'NFG 1 R "random {m} x {n}" {{ "Row" "Column" }} '
+                    f'{{ {{ {labels[0]} }} {{ {labels[1]} }} }}\n\n{payoffs}\n')
+    return path
+
+
+def test_a_long_default_solve_names_the_faster_method_at_once(tmp_path):
+    game = _random_nfg(tmp_path / "random_30x30.nfg", 30, 30)
+    process = subprocess.Popen([NEGOTIATION, "solve", str(game)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        # the hint comes before the enumeration starts; a timeout only guards a hung test
+        hint = {}
+        reader = threading.Thread(target=lambda: hint.setdefault("line", process.stderr.readline()))
+        reader.start()
+        reader.join(timeout=60)
+        assert "line" in hint, "no hint within 60 s"
+    finally:
+        process.kill()
+        process.communicate()
+    assert "30 x 30" in hint["line"] and "--method lemke_howson" in hint["line"]
+
+
+def test_a_small_or_non_default_solve_gives_no_hint(tmp_path, capsys):
+    game = _random_nfg(tmp_path / "random_4x5.nfg", 4, 5)
+    assert main(["solve", str(game)]) == 0
+    assert capsys.readouterr().err == ""
+    big = _random_nfg(tmp_path / "random_30x30.nfg", 30, 30)
+    assert main(["solve", str(big), "--method", "lemke_howson"]) == 0
+    assert capsys.readouterr().err == ""

@@ -45,6 +45,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.config, parse_overrides(args.set))
     path = resolve_config_path(args.config)
+    config = scenario.config or {}
+    studies = []
+    if config.get("uncertainty"):  # checked as a run would use it (distributions, bounds)
+        from negotiation.study.uncertainty import declared_uncertainty
+
+        studies.append(f"{len(declared_uncertainty(config, source=path.name))} declared uncertainties")
+    if config.get("sweep"):
+        from negotiation.study.design import sweep_design
+
+        studies.append(f"a sweep of {sweep_design(config, source=path.name).n_points} points")
     talks = scenario.talks
     if isinstance(talks, StanceTalks):
         shape = f"a {len(talks.actions[0])}x{len(talks.actions[1])} stance game"
@@ -52,7 +62,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         shape = f"bargaining ({talks.solution}) over {len(talks.packages)} packages"
     print(
         f"{path}: valid scenario {scenario.name!r}: {len(scenario.space.issues)} issues, "
-        f"{len(scenario.moves)} pre-talk moves, talks as {shape}"
+        f"{len(scenario.moves)} pre-talk moves, talks as {shape}" + "".join(f"; {x}" for x in studies)
     )
     return 0
 

@@ -190,11 +190,46 @@ def numeric_key_paths(data: Mapping[str, Any], prefix: str = "") -> Iterator[tup
 
 
 def set_key_path(data: dict[str, Any], key_path: str, value: Any) -> None:
-    """Replace the value at an existing key path of ``data`` (in place)."""
-    parts = parse_key_path(key_path)
-    assert parts is not None
-    _, parent, _ = lookup_key_path(data, parts[:-1])
-    parent[parts[-1]] = value
+    """Replace the value at an existing key path of ``data`` (in place).
+
+    A key may itself hold dots, as the keys of ``[uncertainty]`` do; the key path joins it
+    with dots, as :func:`numeric_key_paths` writes it.
+
+    >>> data = {"uncertainty": {"sides.us.x": {"high": 0.2}}, "a": [1, [2, 3]]}
+    >>> set_key_path(data, "uncertainty.sides.us.x.high", 0.3)
+    >>> set_key_path(data, "a[1][0]", 4)
+    >>> data
+    {'uncertainty': {'sides.us.x': {'high': 0.3}}, 'a': [1, [4, 3]]}
+    """
+    found = _locate(data, key_path)
+    if found is None:
+        raise KeyError(f"no such key path in the config: {key_path!r}")
+    parent, last = found
+    parent[last] = value
+
+
+def _locate(node: Any, rest: str) -> tuple[Any, str | int] | None:
+    """``(container, key or index)`` holding the value at key path ``rest`` under ``node``."""
+    if isinstance(node, list):
+        match = re.match(r"\[(\d+)\]", rest)
+        if match is None or int(match[1]) >= len(node):
+            return None
+        index, tail = int(match[1]), rest[match.end():]
+        if not tail:
+            return node, index
+        return _locate(node[index], tail[1:] if tail.startswith(".") else tail)
+    if not isinstance(node, Mapping):
+        return None
+    # longest key first: "a.b" before "a" when both could start the path
+    for key in sorted((k for k in node if isinstance(k, str)), key=len, reverse=True):
+        if rest == key:
+            return node, key
+        if rest.startswith((key + ".", key + "[")):
+            tail = rest[len(key):]
+            found = _locate(node[key], tail[1:] if tail.startswith(".") else tail)
+            if found is not None:
+                return found
+    return None
 
 
 def with_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> tuple[dict[str, Any], list[KeyPathProblem]]:

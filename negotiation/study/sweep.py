@@ -29,11 +29,15 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -416,10 +420,65 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[cf.Executor | Non
         finally:
             client.close()
     elif workers > 1:
-        with cf.ProcessPoolExecutor(workers) as pool:
+        with cf.ProcessPoolExecutor(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             yield pool
     else:
         yield None
+
+
+#: ``prctl`` option: the signal the kernel sends this process when its parent ends (Linux).
+_PR_SET_PDEATHSIG = 1
+#: Seconds between two looks at the parent where the kernel cannot watch it.
+_PARENT_POLL_SECONDS = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker as soon as the sweep process ``parent`` ends.
+
+    Without it a worker of a killed sweep (kill -9 gives the pool no chance to stop it)
+    finishes its chunk, waits on the task queue and lives on. On Linux the kernel itself
+    sends SIGKILL when the worker's parent ends (``prctl(PR_SET_PDEATHSIG)``): nothing to
+    poll, and it works while the worker is busy in a long solve. The signal follows the
+    parent *thread* that forked the worker; the pool forks from the thread that submits,
+    which stays inside :func:`run_sweep` while the pool lives. Elsewhere a daemon thread
+    polls ``os.getppid()``, which changes when the parent ends (the worker is adopted).
+    """
+    if sys.platform.startswith("linux") and _set_parent_death_signal(signal.SIGKILL):
+        # the parent may have ended before the signal was armed: then nobody sends it
+        if os.getppid() != parent and not pid_alive(parent):
+            os._exit(1)
+        return
+    watched = os.getppid()
+    if watched != parent and not pid_alive(parent):
+        os._exit(1)
+    threading.Thread(target=_exit_when_orphaned, args=(watched,), name="negotiation-parent-watch",
+                     daemon=True).start()
+
+
+def _set_parent_death_signal(signum: int) -> bool:
+    """``prctl(PR_SET_PDEATHSIG, signum)``; False where it is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signum), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this machine has the id ``pid`` (signal 0 probes without harm)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # gone, or no pid at all
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
 
 
 def run_sweep(
@@ -484,14 +543,14 @@ def run_sweep(
     >>> from negotiation.study.design import sweep_design
     >>> config = read_config(default_config_path())
     >>> design = sweep_design(config, overrides={"parameters": {
-    ...     "moves.entity_listing.cost": {"low": 0.0, "high": 0.5, "points": 3}}})
+    ...     "sides.china.utilities.tariffs[1]": {"low": 0.44, "high": 0.6, "points": 3}}})
     >>> with tempfile.TemporaryDirectory() as out:
     ...     result = run_sweep(config, design, out)
-    ...     print(result.table[["point", "moves.entity_listing.cost", "equilibrium_path"]].to_string(index=False))
-     point  moves.entity_listing.cost   equilibrium_path
-         0                       0.00     entity_listing
-         1                       0.25     entity_listing
-         2                       0.50 anti_dumping_probe
+    ...     print(result.table[["point", "sides.china.utilities.tariffs[1]", "talks_outcome"]].to_string(index=False))
+     point  sides.china.utilities.tariffs[1] talks_outcome
+         0                              0.44    us_leaning
+         1                              0.52    us_leaning
+         2                              0.60      deadlock
     """
     if solver is None:
         from negotiation.study.points import solve_points as solver

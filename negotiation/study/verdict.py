@@ -203,7 +203,7 @@ def verdict_probabilities(config: Mapping[str, Any], *, samples: int = 1024, see
     table = solve_points(base_config(config), overrides, source=source)
     labels = verdicts(table)
     shares = {}
-    for label in sorted({str(v) for v in labels if v}, key=lambda v: -(labels == v).sum()):
+    for label in sorted({str(v) for v in labels if v}, key=lambda v: (-(labels == v).sum(), v)):
         share = verdict_share(table, label)
         shares[label] = {"share": share.share, "ci_low": share.ci_low, "ci_high": share.ci_high}
     invalid = int((labels == "").sum())

@@ -8,9 +8,11 @@ An edge module: it writes what :mod:`negotiation.analysis.summary` says about an
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -18,8 +20,9 @@ from pathlib import Path
 
 from negotiation.analysis.pipeline import Analysis
 from negotiation.analysis.summary import text_summary
+from negotiation.study.sweep import pid_alive
 
-__all__ = ["write_results"]
+__all__ = ["remove_stale_staging", "write_results"]
 
 
 def write_results(analysis: Analysis, out_dir: str | Path, figures: bool = True) -> dict[str, Path]:
@@ -28,6 +31,8 @@ def write_results(analysis: Analysis, out_dir: str | Path, figures: bool = True)
     The files are written into a temporary sibling folder that is renamed into place only
     once complete, so a reader (or a run killed half-way, or a full disk) sees the previous
     results or the new ones, never a mix; a failed write leaves the previous folder as it was.
+    Staging folders that killed runs left in the same parent are removed first
+    (:func:`remove_stale_staging`).
 
     Parameters
     ----------
@@ -45,7 +50,9 @@ def write_results(analysis: Analysis, out_dir: str | Path, figures: bool = True)
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
-    # hidden, and unique per writer, so that two runs never share a staging folder
+    remove_stale_staging(out)
+    # hidden, and unique per writer, so that two runs never share a staging folder; the pid
+    # tells a later run whether its writer is still alive (remove_stale_staging)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
     staging.mkdir()
     try:
@@ -55,6 +62,56 @@ def write_results(analysis: Analysis, out_dir: str | Path, figures: bool = True)
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return {name: out / path.relative_to(staging) for name, path in written.items()}
+
+
+#: A staging folder (``.NAME.partial-PID-TOKEN``) or a previous folder moved aside
+#: (``.NAME.old-PID-TOKEN``) by :func:`write_results` in process PID.
+_STAGING = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>[0-9]+)-(?P<token>[0-9a-f]{8})$")
+
+
+def remove_stale_staging(out_dir: str | Path) -> list[Path]:
+    """Remove the staging folders that killed writers left beside ``out_dir``.
+
+    A run killed before its swap leaves ``.NAME.partial-PID-TOKEN`` (or, killed between the
+    two renames of the fallback swap, ``.NAME.old-PID-TOKEN``) in the parent folder. A folder
+    is removed only if process PID is gone: a live writer's folder is never touched, and a
+    reused pid at worst keeps a stale folder a little longer. If a killed writer had
+    moved ``NAME`` aside but not yet renamed its finished staging folder into place, the
+    finished folder is renamed into place instead of removed. Pids are this machine's: writers
+    on other machines (or in other PID namespaces) must not share the parent folder.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        A results folder; stale folders of every results folder in its parent are removed.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    out = Path(out_dir)
+    try:
+        entries = list(out.parent.iterdir())
+    except OSError:
+        return []
+    stale = []
+    for entry in entries:
+        match = _STAGING.match(entry.name)
+        if match and int(match["pid"]) != os.getpid() and not pid_alive(int(match["pid"])):
+            stale.append((entry, match))
+    removed = []
+    # a moved-aside folder first: it decides whether its staging folder is kept
+    for entry, match in sorted(stale, key=lambda item: item[1]["kind"] != "old"):
+        if match["kind"] == "old" and not (out.parent / match["name"]).exists():
+            # killed between the two renames: its staging folder was complete
+            finished = entry.with_name(f".{match['name']}.partial-{match['pid']}-{match['token']}")
+            with contextlib.suppress(OSError):
+                os.rename(finished if finished.is_dir() else entry, out.parent / match["name"])
+        if entry.exists():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
 
 
 def _write_files(analysis: Analysis, out: Path, figures: bool) -> dict[str, Path]:
