@@ -703,3 +703,33 @@ def test_a_small_or_non_default_solve_gives_no_hint(tmp_path, capsys):
     big = _random_nfg(tmp_path / "random_30x30.nfg", 30, 30)
     assert main(["solve", str(big), "--method", "lemke_howson"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_full_disk_during_a_sweep_keeps_the_finished_chunks_and_resumes(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    from negotiation.cli import main
+
+    out = tmp_path / "sweep"
+    args = ["sweep", "madrid_2025", "--param", "talks.breakdown_probability=0:0.3:6", "--chunk-size", "2",
+            "--quiet", "--no-figures", "--out", str(out)]
+    real = pd.DataFrame.to_parquet
+    calls = {"n": 0}
+
+    def full_after_two(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_after_two)
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code in (1, 2) and "Traceback" not in err and "No space left on device" in err
+    assert len(err.strip().splitlines()) == 1
+    assert len(list((out / "chunks").glob("*.parquet"))) == 1  # the chunk written before the disk filled
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
+    assert main([*args, "--resume"]) == 0
+    fresh = tmp_path / "fresh"
+    assert main([*args[:-1], str(fresh)]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"), pd.read_parquet(fresh / "sweep.parquet"))
