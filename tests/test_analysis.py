@@ -105,3 +105,20 @@ def test_outcome_classes_summarise_the_madrid_equilibria():
         keys[key] = keys.get(key, 0) + 1
     classes = {(c.path, tuple(round(v, 12) for v in c.payoffs)): c.count for c in result.classes}
     assert classes == keys
+
+
+def test_each_outcome_reports_each_sides_gain_over_no_agreement():
+    """The gain is the payoff minus deadlock after the same moves. For Madrid's headline (no
+    moves) deadlock is the status-quo package, its utility computed here from the file's
+    weights and levels (an independent sum, not the package's code)."""
+    from negotiation.io.config import default_config_path, read_config, scenario_from_dict
+
+    config = read_config(default_config_path("madrid_2025"))
+    summary = analyze(scenario_from_dict(config)).to_dict()
+    assert summary["equilibrium_path"] == []  # the headline plays no move
+    status_quo = config["talks"]["threat_points"]["deadlock"]
+    for side, entry in config["sides"].items():
+        levels = {issue: config["issues"][issue]["levels"].index(level) for issue, level in status_quo.items()}
+        deadlock = sum(w * entry["utilities"][issue][levels[issue]] for issue, w in entry["weights"].items())
+        headline = summary["equilibrium_classes"][0]
+        assert headline["gain_over_no_agreement"][side] == pytest.approx(headline["payoffs"][side] - deadlock, abs=1e-12)

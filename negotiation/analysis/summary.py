@@ -99,10 +99,25 @@ def _equilibrium_dict(analysis: Analysis, equilibrium: SubgamePerfectEquilibrium
     return {
         **out,
         "payoffs": dict(zip(names, equilibrium.payoffs, strict=True)),
+        "gain_over_no_agreement": dict(zip(names, (float(p - d) for p, d in zip(
+            equilibrium.payoffs, _no_agreement(analysis, out["equilibrium_path"]), strict=True)), strict=True)),
         "outcome_probabilities": resolution_dict(equilibrium.resolution_probabilities),
         "talks": _talks_dict(analysis, equilibrium),
         "max_regret": equilibrium.max_regret,
     }
+
+
+def _no_agreement(analysis: Analysis, played: list[str]) -> tuple[float, float]:
+    """Each side's payoff of deadlock after the moves ``played`` (costs and harms included): what
+    it would get with no agreement on the same path."""
+    import numpy as np
+
+    from negotiation.model.compile import talks_terms
+
+    scenario = analysis.scenario
+    row = np.array([[m.name in played for m in scenario.moves]], dtype=bool).reshape(1, len(scenario.moves))
+    terms = talks_terms(scenario, row)
+    return tuple(float(np.asarray(terms.deadlock[i] + terms.sunk[i]).ravel()[0]) for i in range(2))  # type: ignore[return-value]
 
 
 #: Trees with at most this many talks stages list every stage's equilibria in the summary;
@@ -314,8 +329,13 @@ def text_summary(analysis: Analysis) -> str:
                 mix = ", ".join(f"{a} {_percent(p).strip()}" for a, p in zip(actions, strategy, strict=True) if p > 1e-9)
                 lines.append(f"  Talks stance of {labels[names[i]]}: {mix}")
         probabilities = resolution_dict(headline.resolution_probabilities)
-        lines.append("  Outcome: " + ", ".join(f"{k} {_percent(v).strip()}" for k, v in probabilities.items()))
+        assumed = ("  (a truce's odds of holding are assumed: the breakdown probability, not a finding)"
+                   if probabilities.get("truce", 0.0) > 0 else "")
+        lines.append("  Outcome: " + ", ".join(f"{k} {_percent(v).strip()}" for k, v in probabilities.items()) + assumed)
         lines.append("  Payoffs: " + ", ".join(f"{labels[n]} {v:.3f}" for n, v in zip(names, headline.payoffs, strict=True)))
+        base = _no_agreement(analysis, played if result is analysis.actual else [])
+        lines.append("  Gain over no agreement (deadlock after the same moves): " + ", ".join(
+            f"{labels[n]} {p - d:+.3f}" for n, p, d in zip(names, headline.payoffs, base, strict=True)))
         lines.append("")
 
     describe("Equilibrium with the pre-talk moves", analysis.actual)
