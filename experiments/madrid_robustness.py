@@ -15,7 +15,8 @@ What is measured (with :mod:`negotiation.study`, every value of a point solved b
   (:func:`negotiation.study.sweep.run_sweep`, checkpointed; full size 4,096 points, smoke 64):
   the mean P(truce) with a 95% interval (:func:`negotiation.study.uncertainty.truce_probability`:
   the normal/CLT interval, conservative for Sobol' points, and a seeded bootstrap), the share
-  of points whose verdict (most probable outcome) is the headline's (Wilson interval), and
+  of points whose verdict (moves played -> what the talks settle on) is the headline's (Wilson
+  interval), and
   the share of each equilibrium path;
 * first-order and total Sobol' indices of P(truce) and of the indicator "the verdict is the
   headline's" (:func:`negotiation.study.sobol.sobol_sensitivity`, ``scipy.stats.sobol_indices``;

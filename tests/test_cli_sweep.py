@@ -299,3 +299,16 @@ def test_help_and_the_start_of_a_grid_sweep_do_not_import_scipy_stats(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-2:] == ["False False", "False"]
+
+
+def test_the_sweep_prints_each_verdict_with_who_wins(tmp_path):
+    out = tmp_path / "s"
+    done = negotiation("sweep", "madrid_2025", "--param", "talks.breakdown_probability=0:0.3:4", "--param",
+                       "sides.china.utilities.tariffs[1]=0.45:0.6:4", "--no-figures", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_parquet(out / "sweep.parquet")
+    expected = (table["equilibrium_path"] + " -> " + table["talks_outcome"]).value_counts()
+    line = next(x for x in done.stdout.splitlines() if "verdicts (moves played -> what the talks settle on)" in x)
+    for verdict, count in expected.items():
+        assert f"{verdict} {count}" in line
+    assert "truce" not in line.split("by point:")[1]  # packages and resolutions, never a bare "truce"

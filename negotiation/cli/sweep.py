@@ -290,8 +290,12 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Distinct verdicts printed after a sweep (the most frequent first); the table has them all.
+VERDICTS_SHOWN = 6
+
+
 def _report(say, result: SweepResult, design: SweepDesign, out: Path, files: dict[str, Path], notes: list[str]) -> None:
-    from negotiation.model.outcomes import OUTCOMES, PROBABILITY_COLUMNS
+    from negotiation.model.outcomes import PROBABILITY_COLUMNS
     from negotiation.study.uncertainty import verdicts
 
     reused = f", reused {len(result.reused)} from an earlier run" if result.reused else ""
@@ -302,12 +306,17 @@ def _report(say, result: SweepResult, design: SweepDesign, out: Path, files: dic
     status_counts: Counter[str] = Counter()
     one_game = 0
     for group in range(result.row_groups):
-        part = result.read([*PROBABILITY_COLUMNS, "status", "exact_fallback"], row_group=group)
+        part = result.read(["equilibrium_path", "talks_outcome", *PROBABILITY_COLUMNS, "status", "exact_fallback"],
+                           row_group=group)
         verdict_counts.update(verdicts(part).tolist())
         status_counts.update(part["status"].tolist())
         one_game += int(part["exact_fallback"].sum())
-    counts = [f"{outcome} {verdict_counts[outcome]}" for outcome in OUTCOMES]
-    say(f"  verdict (most probable outcome) by point: {', '.join(counts)}, none {verdict_counts['']}")
+    invalid = verdict_counts.pop("", 0)
+    ranked = sorted(verdict_counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = [f"{verdict} {count}" for verdict, count in ranked[:VERDICTS_SHOWN]]
+    more = f", and {len(ranked) - VERDICTS_SHOWN} more" if len(ranked) > VERDICTS_SHOWN else ""
+    say(f"  verdicts (moves played -> what the talks settle on) by point: {', '.join(shown) or 'none'}{more}"
+        + (f"; invalid {invalid}" if invalid else ""))
     say("  status: " + ", ".join(f"{k} {v}" for k, v in status_counts.items()))
     if status_counts["degenerate"]:
         say(f"  {status_counts['degenerate']} points have a degenerate talks stage (tied payoffs: a set of "
