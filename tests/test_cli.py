@@ -159,3 +159,20 @@ def test_validate_checks_the_declared_uncertainty_and_sweep_as_a_run_would(tmp_p
     assert "uncertainty.talks.breakdown_to_escalation.high = 0.8: expected a number greater than low (0.9)" in done.stderr
     good = negotiation("validate", "madrid_2025")
     assert good.returncode == 0 and "declared uncertainties" in good.stdout
+
+
+@pytest.mark.parametrize(("table", "expected"), [
+    ('[uncertainty."talks.breakdown_probability"]\ndistribution = ["uniform"]\nlow = 0.0\nhigh = 0.2\n',
+     "expected a known distribution"),
+    ('[sweep]\ndesign = ["grid"]\n', "sweep.design = ['grid']: expected a string"),
+])
+def test_validate_refuses_a_list_where_a_name_is_expected(tmp_path, madrid_text, table, expected):
+    # found by the property test (tests/test_properties.py): a TypeError traceback before
+    import re
+
+    text = re.sub(r'\[uncertainty\."talks\.breakdown_probability"\]\n(?:[a-z]+ = .*\n)+', "", madrid_text)
+    assert text != madrid_text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text + "\n" + table, encoding="utf-8")
+    done = negotiation("validate", str(bad))
+    assert done.returncode == 2 and "Traceback" not in done.stderr and expected in done.stderr, done.stderr

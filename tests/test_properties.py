@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import tempfile
 import tomllib
 from datetime import date
@@ -33,8 +34,13 @@ from negotiation.io.config import default_config_path
 
 MADRID: dict[str, Any] = tomllib.loads(default_config_path().read_text(encoding="utf-8"))
 #: In-process commands are cheap (validate ~ms, run ~0.1 s): a few seconds for the file in all.
-FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FEWER = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: Derandomised, so that CI runs the same examples every time (a failure is reproducible); to
+#: explore further, run with NEGOTIATION_EXPLORE=N (N examples a test, fresh random draws).
+_EXPLORE = int(os.environ.get("NEGOTIATION_EXPLORE", "0"))
+FEW = settings(max_examples=_EXPLORE or 60, deadline=None, derandomize=not _EXPLORE,
+               suppress_health_check=[HealthCheck.too_slow])
+FEWER = settings(max_examples=_EXPLORE or 25, deadline=None, derandomize=not _EXPLORE,
+                 suppress_health_check=[HealthCheck.too_slow])
 
 
 def _paths(node: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:

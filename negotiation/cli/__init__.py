@@ -87,7 +87,7 @@ def _probe(option: str, path: Path, folder: Path, where: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from negotiation.cli import files, report, run, sweep
+    from negotiation.cli import files, fit, report, run, sweep
 
     parser = argparse.ArgumentParser(
         prog="negotiation",
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     files.register(sub)
     sweep.register(sub)
     report.register(sub)
+    fit.register(sub)
     # also accepted after the command (`negotiation run --debug`), where users tend to type it
     for command in sub.choices.values():
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)

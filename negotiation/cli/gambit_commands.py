@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from negotiation.cli.inputs import BadInput as _BadInput
+from negotiation.cli.inputs import user_file
 from negotiation.io.config import ConfigError, load_scenario, packaged_scenarios
 from negotiation.io.efg_tree import efg_game_tree, scenario_to_efg
 from negotiation.io.gambit import (
@@ -38,8 +40,6 @@ from negotiation.solvers.records import REGRET_TOLERANCE
 EXIT_BAD_INPUT = 2
 
 
-class _BadInput(Exception):
-    """A problem with the user's input, reported on stderr with exit code 2."""
 
 
 # --------------------------------------------------------------------------- numbers
@@ -107,16 +107,7 @@ def _fail(error: Exception, path: str) -> int:
 
 
 def _load(path: str) -> NormalFormGame | ExtensiveFormGame:
-    try:
-        return load_game(path)
-    except FileNotFoundError:
-        raise _BadInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise _BadInput(f"{path}: is a directory, expected a .nfg or .efg file") from None
-    except UnicodeDecodeError as error:
-        raise _BadInput(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except OSError as error:
-        raise _BadInput(f"{path}: cannot read the file ({error.strerror})") from None
+    return user_file(path, load_game, "a .nfg or .efg file")
 
 
 #: Strategy profiles (m x n cells) from which ``solve`` warns that enumerating every

@@ -295,7 +295,7 @@ def read_uncertainty(problems: Problems, source: str, table: Any) -> dict[str, D
             problems.add(source, f"{path}.distribution", None, f"one of {', '.join(DISTRIBUTIONS)}", missing=True)
             continue
         name = DISTRIBUTION_ALIASES.get(name, name) if isinstance(name, str) else name
-        if name not in DISTRIBUTIONS:
+        if not isinstance(name, str) or name not in DISTRIBUTIONS:
             guess = difflib.get_close_matches(str(name), list(DISTRIBUTIONS), n=1)
             hint = f"did you mean {guess[0]!r}? " if guess else ""
             problems.add(source, f"{path}.distribution", spec["distribution"],

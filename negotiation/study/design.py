@@ -305,13 +305,13 @@ def sweep_design(
         return (getattr(cli, name), True) if name in given else (getattr(section, name), False)
 
     design, design_cli = pick("design")
-    design = DESIGN_ALIASES.get(design, design)
+    design = DESIGN_ALIASES.get(design, design) if isinstance(design, str) else design
     parameters, parameters_cli = pick("parameters")
     samples, _ = pick("samples")
     seed, _ = pick("seed")
     chunk_size, _ = pick("chunk_size")
-    if design not in DESIGNS:
-        guess = difflib.get_close_matches(design, list(DESIGNS), n=1)
+    if not isinstance(design, str) or design not in DESIGNS:
+        guess = difflib.get_close_matches(str(design), list(DESIGNS), n=1)
         hint = f"did you mean {guess[0]!r}? " if guess else ""
         problems.add("command line" if design_cli else source, "--design" if design_cli else "sweep.design", design,
                      f"a design: {hint}one of {', '.join(DESIGNS)}")
