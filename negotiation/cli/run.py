@@ -12,11 +12,44 @@ from negotiation.io.config import load_scenario, parse_overrides, resolve_config
 __all__ = ["register"]
 
 
+def _rounds_game(args: argparse.Namespace):
+    """The rounds game of ``args.config`` if it describes rounds (``[[rounds]]``), else None."""
+    from negotiation.io.config import read_config
+    from negotiation.io.rounds import is_rounds_config, rounds_from_dict
+
+    path = resolve_config_path(args.config)
+    data = read_config(path)
+    if not is_rounds_config(data):
+        return None
+    return rounds_from_dict(data, source=path.name, overrides=parse_overrides(args.set))
+
+
+def _run_rounds(args: argparse.Namespace, game) -> int:
+    from negotiation.analysis.rounds import analyze_rounds
+    from negotiation.viz.rounds_figures import write_rounds_results
+
+    out = Path(args.out) if args.out else Path("results") / game.name
+    check_out_dir(out, staged=True)
+    analysis = analyze_rounds(game)
+    written = write_rounds_results(analysis, out, figures=not args.no_figures)
+    if args.json:
+        print(json.dumps(analysis.to_dict(), indent=2))
+    else:
+        print(analysis.text())
+        print()
+        print(f"Wrote {len(written)} files to {out}/ (summary.json, summary.txt"
+              + (", figures/rounds.png, figures/rounds.pdf)" if not args.no_figures else ")"))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from negotiation.analysis.pipeline import analyze
     from negotiation.analysis.summary import text_summary
     from negotiation.viz.results import write_results
 
+    game = _rounds_game(args)
+    if game is not None:  # a year of rounds, not one round: its own pipeline
+        return _run_rounds(args, game)
     scenario = load_scenario(args.config, parse_overrides(args.set))
     out = Path(args.out) if args.out else Path("results") / scenario.name
     # a bad folder is refused before the (possibly long) solve, not after it
@@ -43,6 +76,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from negotiation.model.scenario import StanceTalks
 
+    game = _rounds_game(args)
+    if game is not None:
+        print(f"{resolve_config_path(args.config)}: valid rounds scenario {game.name!r}: {len(game.space.issues)} "
+              f"issues ({len(game.states())} states), {len(game.rounds)} rounds")
+        return 0
     scenario = load_scenario(args.config, parse_overrides(args.set))
     path = resolve_config_path(args.config)
     config = scenario.config or {}

@@ -522,6 +522,11 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<config>",
     ConfigError
         Listing every problem found, each with its key path, value and what was expected.
     """
+    if isinstance(data, Mapping) and "rounds" in data:
+        raise ConfigError(source, [ConfigProblem(
+            "rounds", f"{len(data['rounds'])} rounds" if isinstance(data["rounds"], list) else data["rounds"],
+            "a one-round scenario: a rounds scenario (a year of talks) is solved by `negotiation run` "
+            "and checked by `negotiation validate`; sweep, report and solve take one round")])
     # a list where the file has a number would make a batch of points (scenario_points),
     # which is not one scenario
     batches = [ConfigProblem(k, v, "a number (to try several values, sweep it: --param KEY=LO:HI:N)")

@@ -41,18 +41,26 @@ class StageRecord:
         return point * len(self.units) + j
 
 def solve(run: _Run, A: np.ndarray, B: np.ndarray) -> tuple[StageSolutions, np.ndarray, Any]:
-    """Every equilibrium of each stage game and the one the rule selects: both decided once
-    per distinct game (up to a constant added to a player's payoffs, which changes neither),
-    on that game's representative."""
-    solutions = solve_stages(A, B, tol=run.tol, method=run.method, exact=run.exact)
-    if run.rule == "first" or not len(solutions.count):
+    """:func:`solve_and_select` with the run's settings."""
+    return solve_and_select(A, B, rule=run.rule, tol=run.tol, method=run.method, exact=run.exact, trace=run.trace)
+
+
+def solve_and_select(A: np.ndarray, B: np.ndarray, *, rule: str, tol: float, method: str = "enumeration",
+                     exact: bool | None = None, trace: dict[str, Any] | None = None,
+                     ) -> tuple[StageSolutions, np.ndarray, Any]:
+    """Every equilibrium of each stage game of a stack (G, m, n) and the one ``rule`` selects
+    (``"first"``: the first in the solver's order): both decided once per distinct game (up to
+    a positive affine map of a player's payoffs, which changes neither), on that game's
+    representative. Returns the solutions, the selected index per game and the selections."""
+    solutions = solve_stages(A, B, tol=tol, method=method, exact=exact)
+    if rule == "first" or not len(solutions.count):
         return solutions, np.zeros(len(solutions.count), dtype=np.int64), None
     from negotiation.solvers.selection import select_equilibria
 
     first, inverse = solutions.representative, solutions.inverse
     Af, Bf = canonical(np.asarray(A[first], dtype=float), np.asarray(B[first], dtype=float))
-    chosen = select_equilibria(run.rule, Af, Bf, solutions.row[first], solutions.column[first],
-                               solutions.valid[first], **run.trace)
+    chosen = select_equilibria(rule, Af, Bf, solutions.row[first], solutions.column[first],
+                               solutions.valid[first], **(trace or {}))
     return solutions, chosen.index[inverse], chosen
 
 

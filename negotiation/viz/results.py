@@ -16,23 +16,19 @@ import re
 import secrets
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from negotiation.analysis.pipeline import Analysis
 from negotiation.analysis.summary import text_summary
 from negotiation.study.sweep import pid_alive
 
-__all__ = ["remove_stale_staging", "write_results"]
+__all__ = ["remove_stale_staging", "write_folder", "write_results"]
 
 
 def write_results(analysis: Analysis, out_dir: str | Path, figures: bool = True) -> dict[str, Path]:
-    """Write ``summary.json``, ``summary.txt`` and (optionally) the figures into ``out_dir``.
-
-    The files are written into a temporary sibling folder that is renamed into place only
-    once complete, so a reader (or a run killed half-way, or a full disk) sees the previous
-    results or the new ones, never a mix; a failed write leaves the previous folder as it was.
-    Staging folders that killed runs left in the same parent are removed first
-    (:func:`remove_stale_staging`).
+    """Write ``summary.json``, ``summary.txt`` and (optionally) the figures into ``out_dir``,
+    atomically (:func:`write_folder`).
 
     Parameters
     ----------
@@ -48,6 +44,19 @@ def write_results(analysis: Analysis, out_dir: str | Path, figures: bool = True)
     dict
         Name (relative to ``out_dir``) -> path of every file written.
     """
+    return write_folder(out_dir, lambda staging: _write_files(analysis, staging, figures))
+
+
+def write_folder(out_dir: str | Path, write: Callable[[Path], dict[str, Path]]) -> dict[str, Path]:
+    """Fill a results folder with ``write(folder)`` (which returns name -> path of the files it
+    wrote), atomically.
+
+    The files are written into a temporary sibling folder that is renamed into place only
+    once complete, so a reader (or a run killed half-way, or a full disk) sees the previous
+    results or the new ones, never a mix; a failed write leaves the previous folder as it was.
+    Staging folders that killed runs left in the same parent are removed first
+    (:func:`remove_stale_staging`).
+    """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out)
@@ -56,7 +65,7 @@ def write_results(analysis: Analysis, out_dir: str | Path, figures: bool = True)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
     staging.mkdir()
     try:
-        written = _write_files(analysis, staging, figures)
+        written = write(staging)
         _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
