@@ -250,3 +250,70 @@ def test_setting_a_weight_rescales_the_others_as_for_one_round():
     # the others (0.30, 0.30, 0.10) share 1 - 0.5 in their ratio 3:3:1
     np.testing.assert_allclose([weights["tariffs"], weights["export_controls"], weights["rare_earths"],
                                 weights["chips_probe"]], [0.5, 0.5 * 3 / 7, 0.5 * 3 / 7, 0.5 / 7], atol=1e-12)
+
+
+# --------------------------------------------------------------------------- fitting logit play
+
+
+def choice_game(good_row: int, good_column: int, rounds: int = 8, scale: float = 1.0) -> RoundsGame:
+    """Independent binary choices (delta = 0, nothing carried over): in each round one side picks
+    a level worth 0 or ``scale`` to it; ``good_*`` of the rounds observed the better one. Logit
+    play chooses it with probability 1 / (1 + exp(-lambda * scale)), so the maximum-likelihood
+    precision is log(k / (n - k)) / scale in closed form."""
+    space = OutcomeSpace((Issue("row_item", ("bad", "good")), Issue("column_item", ("bad", "good"))))
+    row = Side("row", "Row", {"row_item": 1.0, "column_item": 0.0}, {"row_item": (0.0, scale), "column_item": (0.0, 0.0)})
+    column = Side("column", "Column", {"row_item": 0.0, "column_item": 1.0}, {"row_item": (0.0, 0.0), "column_item": (0.0, 1.0)})
+    made = []
+    for k in range(rounds):
+        made.append(Round(f"row {k}", "", (("bad", "good"), (NO_MOVE,)),
+                          sets={(0, 0): (("row_item", "bad", ()),), (1, 0): (("row_item", "good", ()),)},
+                          observed=("good" if k < good_row else "bad", None)))
+        made.append(Round(f"column {k}", "", ((NO_MOVE,), ("bad", "good")),
+                          sets={(0, 0): (("column_item", "bad", ()),), (0, 1): (("column_item", "good", ()),)},
+                          observed=(None, "good" if k < good_column else "bad")))
+    return RoundsGame("choices", "Choices", space, (row, column), space.package("s", {"row_item": "bad", "column_item": "bad"}),
+                      tuple(made), discount=0.0, continuation="none")
+
+
+def test_fitted_precisions_equal_the_closed_form():
+    from negotiation.solvers.rounds import fit_logit_rounds
+
+    fit = fit_logit_rounds(choice_game(6, 7))
+    np.testing.assert_allclose(fit.precision, [np.log(6 / 2), np.log(7 / 1)], rtol=1e-3)
+    expected = 6 * np.log(0.75) + 2 * np.log(0.25) + 7 * np.log(7 / 8) + np.log(1 / 8)
+    assert fit.log_likelihood == pytest.approx(expected, abs=1e-6)
+    assert fit.at_bound == (False, False)
+
+
+def test_a_sides_precision_absorbs_its_units():
+    from negotiation.solvers.rounds import fit_logit_rounds
+
+    plain, doubled = fit_logit_rounds(choice_game(6, 7)), fit_logit_rounds(choice_game(6, 7, scale=2.0))
+    assert doubled.precision[0] == pytest.approx(plain.precision[0] / 2, rel=1e-3)
+    assert doubled.precision[1] == pytest.approx(plain.precision[1], rel=1e-3)
+    assert doubled.log_likelihood == pytest.approx(plain.log_likelihood, abs=1e-6)
+
+
+def test_choices_that_are_all_best_replies_put_the_precision_on_its_upper_bound():
+    from negotiation.solvers.rounds import PRECISION_RANGE, fit_logit_rounds
+
+    fit = fit_logit_rounds(choice_game(8, 4))
+    assert fit.at_bound == (True, True)  # 8 of 8: rising to the upper bound; 4 of 8: lambda 0 (the lower)
+    assert fit.precision == pytest.approx((10 ** PRECISION_RANGE[1], 10 ** PRECISION_RANGE[0]))
+
+
+def test_fit_the_packaged_rounds_from_the_command_line():
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "negotiation.cli", "fit", "us_china_2025", "--json"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert set(out["lambda"]) == {"us", "china"} and out["observations"] == len(out["probabilities"]) == 17
+    # the log-likelihood is the sum of the logs of the reported probabilities
+    assert out["log_likelihood"] == pytest.approx(sum(np.log(p["p"]) for p in out["probabilities"]), abs=1e-9)
+    assert out["log_likelihood"] >= out["log_likelihood_uniform"]  # uniform play is within the model (lambda 0)
+    refused = subprocess.run([sys.executable, "-m", "negotiation.cli", "fit", "madrid_2025"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "a one-round scenario" in refused.stderr

@@ -97,16 +97,14 @@ def analyze_rounds(game: RoundsGame, *, rule: str | None = None) -> RoundsAnalys
     solution = solve_rounds(game, rule=rule)
     names = game.side_names
     reports = []
-    s = game.state_of(game.initial)
+    path = game.observed_path(lambda k, s: (int(np.argmax(solution.rounds[k].row[s])),
+                                            int(np.argmax(solution.rounds[k].column[s]))))
     for k, (rnd, play) in enumerate(zip(game.rounds, solution.rounds, strict=True)):
+        s, chosen, observed = path[k]
         movers = tuple(names[i] for i in (0, 1) if rnd.movers[i])
         mixes = (play.row[s], play.column[s])
         predicted = {names[i]: dict(zip(rnd.actions[i], map(float, mixes[i]), strict=True)) for i in (0, 1) if rnd.movers[i]}
-        chosen = []
-        for i in (0, 1):
-            a = game.action_index(k, i, rnd.observed[i])
-            chosen.append(int(np.argmax(mixes[i])) if a is None else a)
-        seen = all(rnd.observed[i] is not None for i in (0, 1) if rnd.movers[i])
+        seen = all(observed[i] for i in (0, 1) if rnd.movers[i])
         same = _indifferent(play.payoffs[s], rnd.movers)
         # a round where a mover is indifferent is not scored: any of its actions is an equilibrium
         p = float(np.prod([mixes[i][chosen[i]] for i in (0, 1) if rnd.movers[i]])) if seen and not any(same) else None
@@ -117,7 +115,6 @@ def analyze_rounds(game: RoundsGame, *, rule: str | None = None) -> RoundsAnalys
             name=rnd.name, date=rnd.date, state=game.describe_state(s), movers=movers, predicted=predicted,
             observed={names[i]: rnd.observed[i] for i in (0, 1) if rnd.movers[i]}, p_observed=p,
             equilibria=int(play.count[s]), status=play.status[s], state_after=game.describe_state(after), note=ties))
-        s = after
     # the model's own path from the first state
     path = []
     s = game.state_of(game.initial)

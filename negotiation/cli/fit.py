@@ -96,11 +96,72 @@ def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _rounds_scenario(name: str):
+    """The rounds game named by ``name`` (a packaged scenario or a .toml with ``[[rounds]]``),
+    else None."""
+    from negotiation.io.config import packaged_scenarios, read_config, resolve_config_path
+    from negotiation.io.rounds import is_rounds_config, rounds_from_dict
+
+    if not (name.endswith(".toml") or (Path(name).suffix == "" and name in packaged_scenarios())):
+        return None
+    path = resolve_config_path(name)
+    data = read_config(path)
+    if not is_rounds_config(data):
+        raise _BadInput(f"{path.name}: a one-round scenario: `negotiation fit` takes a .nfg game with --counts, or a "
+                        "rounds scenario (with [[rounds]] and observed choices)")
+    return rounds_from_dict(data, source=path.name)
+
+
+def _fit_rounds(args: argparse.Namespace, game) -> int:
+    """Precisions per side fitted to a rounds scenario's observed choices."""
+    from negotiation.solvers.rounds import fit_logit_rounds, profile_interval
+
+    fit = fit_logit_rounds(game)
+    names = game.side_names
+    intervals = ({names[i]: profile_interval(game, fit, i, args.interval) for i in (0, 1)}
+                 if args.interval is not None else None)
+    n = len(fit.probabilities)
+    uniform = sum(math.log(1.0 / len(game.rounds[[r.name for r in game.rounds].index(name)].actions[names.index(side)]))
+                  for name, side, _, _ in fit.probabilities)
+    if args.json:
+        out: dict[str, Any] = {
+            "lambda": dict(zip(names, fit.precision, strict=True)),
+            "log_likelihood": fit.log_likelihood,
+            "log_likelihood_uniform": uniform,
+            "observations": n,
+            "probabilities": [{"round": r, "side": s, "observed": a, "p": p} for r, s, a, p in fit.probabilities],
+            "at_bound": dict(zip(names, fit.at_bound, strict=True)),
+        }
+        if intervals is not None:
+            out["interval"] = {k: list(v) for k, v in intervals.items()}
+            out["level"] = args.interval
+        print(json.dumps(out, indent=2))
+        return 0
+    lines = [f"{game.name}: logit play fitted to {n} observed choices (a precision per side, maximum likelihood)"]
+    for i, side in enumerate(names):
+        bound = " (on a bound of the search: a bound, not an estimate)" if fit.at_bound[i] else ""
+        interval = ""
+        if intervals is not None:
+            a, b = intervals[side]
+            interval = f", {args.interval:.0%} profile interval [{a:.3g}, {b:.3g}]"
+        lines.append(f"  lambda {game.sides[i].label}: {fit.precision[i]:.4g}{interval}{bound}")
+    lines.append(f"  log-likelihood {fit.log_likelihood:.4f} (uniform play: {uniform:.4f})")
+    for r, s, a, p in fit.probabilities:
+        lines.append(f"    {r:<22} {s:<8} {a:<16} P = {p:.3f}")
+    print("\n".join(lines))
+    return 0
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
     """Handler of ``negotiation fit``."""
     try:
         if args.interval is not None and not 0 < args.interval < 1:
             raise _BadInput(f"--interval {args.interval:g}: expected a confidence level in (0, 1), such as 0.95")
+        rounds = _rounds_scenario(args.game)
+        if rounds is not None:
+            return _fit_rounds(args, rounds)
+        if args.counts is None:
+            raise _BadInput(f"{args.game}: --counts COUNTS.json is needed to fit a .nfg game")
         game = _load_game(args.game)
         row_counts, column_counts = _read_counts(args.counts, game)
     except _BadInput as error:
@@ -151,16 +212,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``fit`` command to the ``negotiation`` parser."""
     fit = sub.add_parser(
         "fit",
-        help="fit a logit QRE to observed choices in a Gambit .nfg game (maximum likelihood)",
+        help="fit a logit QRE to observed choices: a Gambit .nfg game, or a rounds scenario (maximum likelihood)",
         description=(
             "Estimate the precision lambda of a logit quantal response equilibrium by maximum "
             "likelihood on the principal branch (McKelvey and Palfrey 1995), from how often each "
             "strategy was observed. Lambda multiplies the file's payoffs, as in Gambit."
         ),
     )
-    fit.add_argument("game", metavar="GAME", help="a Gambit .nfg file (two players)")
-    fit.add_argument("--counts", required=True, metavar="COUNTS.json",
-                     help="JSON [[row player's counts], [column player's counts]] in the file's strategy order")
+    fit.add_argument("game", metavar="GAME",
+                     help="a Gambit .nfg file (two players), or a rounds scenario (us_china_2025) whose observed "
+                          "choices are fitted with a precision per side")
+    fit.add_argument("--counts", metavar="COUNTS.json",
+                     help="for a .nfg: JSON [[row player's counts], [column player's counts]] in the file's strategy "
+                          "order")
     fit.add_argument("--interval", nargs="?", type=float, const=0.95, default=None, metavar="LEVEL",
                      help="also a profile-likelihood interval for lambda (default level 0.95)")
     fit.add_argument("--json", action="store_true", help="print JSON instead of text")

@@ -29,7 +29,7 @@ Selten, R. (1978). The chain store paradox. *Theory and Decision* 9, 127--159.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,3 +164,22 @@ class RoundsGame:
         if not self.rounds[k].movers[side]:
             return 0
         return None if action is None else actions.index(action)
+
+    def observed_path(self, fallback: Callable[[int, int], tuple[int, int]] | None = None,
+                      ) -> list[tuple[int, tuple[int, int], tuple[bool, bool]]]:
+        """The state before each round when the sides play what was observed: per round, the
+        state, the pair of action indices played and which of them were observed. An
+        unobserved action is ``fallback(round, state)``'s (default: the first action)."""
+        path = []
+        s = self.state_of(self.initial)
+        for k, rnd in enumerate(self.rounds):
+            guess = fallback(k, s) if fallback is not None else (0, 0)
+            chosen, seen = [], []
+            for i in (0, 1):
+                a = self.action_index(k, i, rnd.observed[i])
+                seen.append(rnd.movers[i] and rnd.observed[i] is not None)
+                chosen.append(guess[i] if a is None else a)
+            pair = (chosen[0], chosen[1])
+            path.append((s, pair, (seen[0], seen[1])))
+            s = int(self.transitions(k)[s, pair[0], pair[1]])
+        return path
