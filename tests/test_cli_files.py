@@ -206,8 +206,8 @@ def test_malformed_nfg_exits_2_naming_the_line(capsys, tmp_path):
         pytest.param(["missing.toml"], "missing.toml", id="missing scenario"),
         pytest.param(["game.txt"], "expected a .nfg or .efg file", id="extension"),
         pytest.param(
-            [str(DATA / "gambit" / "beer_quiche.efg")],
-            "cannot solve this game: information set 1 ('saw beer')",
+            [str(DATA / "efg" / "forgetful.efg")],
+            "cannot solve this game: information set 2 ('forgot') of player 'Ann' has imperfect recall",
             id="unsupported",
         ),
         pytest.param(
@@ -423,3 +423,28 @@ def test_the_method_names_the_command_offers_are_the_solvers():
     from negotiation.solvers.normal_form import NORMAL_FORM_METHODS
 
     assert METHODS == tuple(NORMAL_FORM_METHODS)
+
+
+# --------------------------------------------------------------------------- general information sets (issue 11)
+
+EFG_DATA = Path(__file__).parent / "data" / "efg"
+
+
+def test_solve_a_game_with_hidden_information_by_the_sequence_form(capsys):
+    # Kuhn poker: chance deals, bets are seen, cards are not; the value to player 1 is -1/18
+    # (Kuhn 1950), whichever equilibrium is found
+    data = solve_json(capsys, str(EFG_DATA / "kuhn_poker.efg"), "--exact")
+    assert data["method"] == "sequence_form_lemke" and data["status"] == "incomplete"
+    (eq,) = data["equilibria"]
+    assert eq["exact"]["payoffs"] == ["-1/18", "1/18"] and eq["exact"]["max_regret"] == "0"
+    assert [len(p) for p in eq["strategies"]] == [len(p) for p in data["infosets"]] == [6, 6]
+    for player, sets in zip(eq["strategies"], data["infosets"], strict=True):
+        for probs, infoset in zip(player, sets, strict=True):
+            assert len(probs) == len(infoset["actions"]) and abs(sum(probs) - 1) < 1e-12
+    assert "sequence form" in data["notes"][0] and "not every equilibrium" in data["notes"][0]
+
+
+def test_imperfect_recall_is_refused_naming_the_information_set(capsys):
+    code, _, err = negotiation(capsys, "solve", str(EFG_DATA / "forgetful.efg"))
+    assert code == 2 and "Traceback" not in err
+    assert "information set 2 ('forgot') of player 'Ann' has imperfect recall" in err

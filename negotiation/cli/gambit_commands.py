@@ -228,15 +228,19 @@ def _solve_extensive(
     max_equilibria: int = 10_000,
     extra_notes: tuple[str, ...] = (),
 ) -> dict:
-    result = solve_efg(
-        tree,
-        method=args.method,
-        exact=True if args.exact else None,
-        tol=tol,
-        include_nash=include_nash,
-        max_equilibria=max_equilibria,
-        max_strategic_cells=max(args.strategic_cells, 1),
-    )
+    try:
+        result = solve_efg(
+            tree,
+            method=args.method,
+            exact=True if args.exact else None,
+            tol=tol,
+            include_nash=include_nash,
+            max_equilibria=max_equilibria,
+            max_strategic_cells=max(args.strategic_cells, 1),
+        )
+    except UnsupportedGameError as error:
+        # information sets beyond simultaneous moves: one equilibrium through the sequence form
+        return _solve_sequence_form(tree, title, args, str(error))
     notes = list(extra_notes) + list(result.notes)
     if not include_nash and not extra_notes:
         notes.append("Nash equilibria of the strategic form not enumerated (--strategic-cells 0)")
@@ -252,6 +256,45 @@ def _solve_extensive(
                 "payoffs": [str(v) for v in eq.exact[1]],
             }
     return {"json": data, "text": _extensive_text(title, result, args, notes)}
+
+
+def _solve_sequence_form(tree: GameTree, title: str, args: argparse.Namespace, why: str) -> dict:
+    """One Nash equilibrium by Lemke's algorithm on the sequence form (exact, verified), for a
+    game backward induction cannot take; imperfect recall is refused (exit code 2)."""
+    from negotiation.solvers.sequence_lemke import sequence_form_equilibrium
+
+    eq = sequence_form_equilibrium(tree)
+    infosets = tuple(tuple(tree.infosets[s] for s in tree.player_infosets(p)) for p in (0, 1))
+    notes = [f"backward induction does not apply ({why.split(':')[0]}): one Nash equilibrium by Lemke's "
+             "algorithm on the sequence form (Koller, Megiddo and von Stengel 1996), in exact arithmetic and "
+             "verified (max regret 0); the list is not every equilibrium, and whether it is sequential is not "
+             "checked yet"]
+    if any(eq.unreached):
+        notes.append("at information sets the player's own plan never reaches, the behaviour shown is uniform "
+                     "(any behaviour there gives the same equilibrium)")
+    entry = {k: v for k, v in eq.to_dict().items() if k != "exact" or args.exact}
+    entry["subgame_perfect"] = None
+    entry["source"] = "sequence_form"
+    data = {
+        "format": "efg", "source": args.path, "status": "incomplete", "method": "sequence_form_lemke",
+        "players": list(tree.players),
+        "infosets": [[{"number": s.number or k + 1, "name": s.label, "actions": list(s.actions)}
+                      for k, s in enumerate(sets)] for sets in infosets],
+        "equilibria": [entry],
+        "notes": notes,
+    }
+    lines = [f"{args.path}: {_title(title)}, an extensive game; players {tree.players[0]}, {tree.players[1]}; "
+             f"{len(infosets[0])} + {len(infosets[1])} information sets",
+             "method sequence_form_lemke, status incomplete: 1 equilibrium (Nash; not every equilibrium)", "",
+             "Equilibrium 1: Nash (sequence form, exact); payoffs "
+             + ", ".join(f"{p} {v:.6g}" for p, v in zip(tree.players, eq.payoffs, strict=True))]
+    for player, sets in enumerate(infosets):
+        for k, infoset in enumerate(sets):
+            support = ", ".join(f"{a} {p:.6g}" for a, p in zip(infoset.actions, eq.strategies[player][k], strict=True)
+                                if p > 0)
+            lines.append(f"  {tree.players[player]:<8} infoset {infoset.number or k + 1} \"{infoset.label}\": {support}")
+    lines += ["", *(f"Note: {n}" for n in notes)]
+    return {"json": data, "text": "\n".join(lines)}
 
 
 def _extensive_text(
