@@ -190,7 +190,7 @@ def test_rounds_that_change_nothing_are_not_scored():
     (lambda c: c["rounds"][1]["outcomes"]["framework"]["framework"].update(rare_earths="open"),
      "rounds[1].outcomes.framework.framework.rare_earths = 'open': expected a level of rare_earths"),
     (lambda c: c["rounds"][10].update(date=__import__("datetime").date(2025, 11, 1)),
-     "rounds[10].date = '2025-11-01': expected a date on or before scenario.as_of = 2025-10-30"),
+     "rounds[10].observed = a table: expected no observed choice in a round dated 2025-11-01"),
     (lambda c: c["dynamics"].update(discount=1.0), "dynamics.discount = 1.0: expected a number in [0, 1)"),
 ])
 def test_bad_rounds_files_name_the_key_path(edit, expected):

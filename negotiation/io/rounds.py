@@ -23,7 +23,8 @@ A one-mover round's outcomes are keyed by its actions alone (``[rounds.outcomes.
 level may be conditional: ``market = { level = "fought", if = { market = "entered" } }``.
 Pairs of actions not listed change nothing. ``pays = false`` marks a move inside a period.
 Every problem is reported with its key path (``rounds[3].observed.us``), the value and what was
-expected; a round dated after ``as_of`` is refused (no look-ahead).
+expected; a round dated after ``as_of`` may be scheduled but not observed (no look-ahead).
+``conciliatory = { us = "truce" }`` names each mover's de-escalating action (for baselines).
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class RoundSection(_Strict):
     outcomes: dict[str, Any] = {}
     pays: bool = True
     observed: dict[str, str] = {}
+    # each mover's de-escalating action (for the persistence baseline of a backtest)
+    conciliatory: dict[str, str] = {}
 
 
 class DynamicsSection(_Strict):
@@ -141,6 +144,9 @@ def _round_problems(cfg: RoundsFile, k: int, rnd: RoundSection, sides: list[str]
         if not acts or len(set(acts)) != len(acts) or NO_MOVE in acts:
             problems.append(ConfigProblem(f"{base}.actions.{mover}", acts, f"a non-empty list of distinct actions (not {NO_MOVE!r})",
                                           missing=acts is None))
+    for side, action in rnd.conciliatory.items():
+        if side not in rnd.movers or action not in rnd.actions.get(side, []):
+            problems.append(ConfigProblem(f"{base}.conciliatory.{side}", action, f"an action of a mover: {', '.join(rnd.movers)}"))
     for side, action in rnd.observed.items():
         if side not in rnd.movers:
             problems.append(ConfigProblem(f"{base}.observed.{side}", action, f"a mover: {', '.join(rnd.movers)}"))
@@ -236,8 +242,11 @@ def rounds_from_dict(data: Mapping[str, Any], source: str = "<config>",
     as_of = cfg.scenario.as_of
     rounds: list[Round] = []
     for k, rnd in enumerate(cfg.rounds):
-        if as_of is not None and isinstance(rnd.date, datetime.date) and rnd.date > as_of:
-            problems.append(ConfigProblem(f"rounds[{k}].date", str(rnd.date), f"a date on or before scenario.as_of = {as_of}"))
+        # a decision point after as_of may be scheduled (its actions known), never observed
+        if as_of is not None and isinstance(rnd.date, datetime.date) and rnd.date > as_of and rnd.observed:
+            problems.append(ConfigProblem(f"rounds[{k}].observed", dict(rnd.observed),
+                                          f"no observed choice in a round dated {rnd.date}, after scenario.as_of = "
+                                          f"{as_of} (no look-ahead: a scheduled round may be modelled, not its outcome)"))
         found, built = _round_problems(cfg, k, rnd, sides)
         problems += found
         if built is not None:
