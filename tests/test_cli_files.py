@@ -318,11 +318,15 @@ def test_solve_matches_the_golden_output(capsys, path):
     differ; notes may differ: the nashpy cross-check is opt-in now)."""
     golden = json.loads(path.read_text(encoding="utf-8"))
     data = solve_json(capsys, *golden_argv(path))
-    assert set(data) == set(golden)
+    # today's fields are kept; issue 11 adds the agent logit QRE to extensive games
+    added = {"logit_qre"} if data.get("format") == "efg" else set()
+    assert set(data) == set(golden) | added
     assert data["status"] == golden["status"]
     assert data.get("infosets") == golden.get("infosets")
     assert data.get("strategy_labels") == golden.get("strategy_labels")
-    assert [set(eq) for eq in data["equilibria"]] == [set(eq) for eq in golden["equilibria"]]
+    # and each equilibrium gains "sequential" (with "beliefs" where it is)
+    assert [set(eq) - {"sequential", "beliefs", "sequential_completion"} for eq in data["equilibria"]] == [
+        set(eq) for eq in golden["equilibria"]]
     unmatched = list(golden["equilibria"])
     for eq in data["equilibria"]:
         match = next((k for k, other in enumerate(unmatched) if same_equilibrium(eq, other)), None)
@@ -442,9 +446,36 @@ def test_solve_a_game_with_hidden_information_by_the_sequence_form(capsys):
         for probs, infoset in zip(player, sets, strict=True):
             assert len(probs) == len(infoset["actions"]) and abs(sum(probs) - 1) < 1e-12
     assert "sequence form" in data["notes"][0] and "not every equilibrium" in data["notes"][0]
+    assert eq["sequential"] is True  # Kuhn's equilibria are sequential
 
 
 def test_imperfect_recall_is_refused_naming_the_information_set(capsys):
     code, _, err = negotiation(capsys, "solve", str(EFG_DATA / "forgetful.efg"))
     assert code == 2 and "Traceback" not in err
     assert "information set 2 ('forgot') of player 'Ann' has imperfect recall" in err
+
+
+def test_the_logit_qre_limit_comes_with_beliefs(capsys):
+    # beer-quiche: at the limit of the agent QRE, beliefs sum to one at every information set
+    # and are Bayes' rule wherever the set is reached; its regret is below the target
+    data = solve_json(capsys, str(DATA / "gambit" / "beer_quiche.efg"))
+    qre = data["logit_qre"]
+    assert qre["converged"] and qre["max_regret"] <= 1e-8
+    assert [len(p) for p in qre["strategies"]] == [len(p) for p in data["infosets"]]
+    for player, sets in zip(qre["beliefs"], data["infosets"], strict=True):
+        assert len(player) == len(sets)
+        for belief in player:
+            assert abs(sum(belief) - 1) < 1e-9 and all(b >= 0 for b in belief)
+
+
+def test_each_equilibrium_says_whether_it_is_sequential(capsys):
+    # the entry game: the subgame-perfect (In, Accommodate) is sequential; the Nash equilibria
+    # sustained by a threat to fight are not (Kreps and Wilson 1982; Selten 1975)
+    data = solve_json(capsys, str(DATA / "gambit" / "entry_deterrence.efg"))
+    marks = [(eq["subgame_perfect"], eq["sequential"]) for eq in data["equilibria"]]
+    assert sorted(marks) == sorted([(True, True)] + [(False, False)] * (len(marks) - 1)) and len(marks) >= 2
+    for eq in data["equilibria"]:
+        if eq["sequential"]:
+            assert [len(p) for p in eq["beliefs"]] == [len(p) for p in data["infosets"]]
+        else:
+            assert "beliefs" not in eq

@@ -218,7 +218,82 @@ def _solve_scenario(args: argparse.Namespace) -> dict:
     )
 
 
-def _solve_extensive(
+def _solve_extensive(tree: GameTree, title: str, args: argparse.Namespace, **options: Any) -> dict:
+    """The equilibria of an extensive game (:func:`_equilibria_of_tree`) and the limit of its agent
+    logit QRE, with beliefs at every information set (``"logit_qre"``)."""
+    report = _equilibria_of_tree(tree, title, args, **options)
+    report["text"] += "\n" + _mark_sequential(tree, report["json"])
+    report["json"]["logit_qre"], line = _logit_qre(tree, report["json"]["infosets"])
+    report["text"] += "\n" + line
+    return report
+
+
+#: Equilibria checked for sequentiality (each is a search; the rest are marked null).
+MAX_SEQUENTIAL_CHECKS = 200
+
+
+def _mark_sequential(tree: GameTree, data: dict) -> str:
+    """Mark each listed equilibrium ``"sequential": true | false | null`` (Kreps and Wilson 1982;
+    null: the search could not decide, or not checked) with ``"beliefs"`` where it is
+    ([player][information set][member node], the order of ``"infosets"``)."""
+    from negotiation.solvers.sequential import sequential_assessment
+
+    counts = {"sequential": 0, "not sequential": 0, "undecided": 0}
+    for k, entry in enumerate(data["equilibria"]):
+        entry["sequential"] = None
+        if k >= MAX_SEQUENTIAL_CHECKS:
+            counts["undecided"] += 1
+            continue
+        exact = entry.get("exact", {}).get("strategies")
+        behaviour = ([[[Fraction(p) for p in probs] for probs in player] for player in exact] if exact
+                     else entry["strategies"])
+        try:
+            assessment = sequential_assessment(tree, behaviour)
+        except (UnsupportedGameError, ValueError):  # bargaining nodes; a profile off by round-off
+            counts["undecided"] += 1
+            continue
+        counts[assessment.status] += 1
+        entry["sequential"] = assessment.sequential
+        if assessment.sequential:
+            entry["beliefs"] = [[[float(b) for b in belief] for belief in player] for player in assessment.beliefs]
+            completed = [[[float(p) for p in probs] for probs in player] for player in (assessment.behaviour or behaviour)]
+            if any(abs(a - float(b)) > 1e-12 for mine, given in zip(completed, behaviour, strict=True)
+                   for x, y in zip(mine, given, strict=True) for a, b in zip(x, y, strict=True)):
+                # sequential once completed by a best reply where its own plan never goes (same
+                # payoffs, same plans): that completion is what the beliefs support
+                entry["sequential_completion"] = completed
+    if counts["undecided"]:
+        data["notes"].append(f"{counts['undecided']} equilibri{'um' if counts['undecided'] == 1 else 'a'} not "
+                             "decided sequential or not (marked null)")
+    return (f"Sequential (Kreps-Wilson, with consistent beliefs): {counts['sequential']} of {len(data['equilibria'])}"
+            f"; not sequential {counts['not sequential']}; undecided {counts['undecided']}")
+
+
+def _logit_qre(tree: GameTree, infosets: list) -> tuple[dict | None, str]:
+    """The limit of the agent logit QRE principal branch (McKelvey and Palfrey 1998), a
+    sequential equilibrium where it converges: behaviour and beliefs as the JSON lists them."""
+    from negotiation.solvers.agent_qre import agent_logit_qre
+
+    try:
+        qre = agent_logit_qre(tree)
+    except UnsupportedGameError as error:  # e.g. bargaining nodes: no terminal payoffs to trace
+        return None, f"Logit QRE: not computed ({error})"
+    order = [[tree.infosets[s].label for s in tree.player_infosets(p)] for p in (0, 1)]
+    if order != [[entry["name"] for entry in player] for player in infosets]:  # pragma: no cover - a bug guard
+        raise AssertionError("information sets of the QRE and of the equilibria in different orders")
+    data = {
+        "strategies": [[list(map(float, probs)) for probs in player] for player in qre.behaviour],
+        "beliefs": [[list(map(float, b)) for b in player] for player in qre.beliefs],
+        "lambda": float(qre.lam),
+        "max_regret": float(qre.max_regret),
+        "converged": bool(qre.converged),
+    }
+    line = (f"Logit QRE (agent, principal branch): {'converged' if qre.converged else 'not converged'} at "
+            f"lambda {qre.lam:.3g}, max regret {qre.max_regret:.2g} (--json: \"logit_qre\", with beliefs)")
+    return data, line
+
+
+def _equilibria_of_tree(
     tree: GameTree,
     title: str,
     args: argparse.Namespace,
@@ -267,8 +342,7 @@ def _solve_sequence_form(tree: GameTree, title: str, args: argparse.Namespace, w
     infosets = tuple(tuple(tree.infosets[s] for s in tree.player_infosets(p)) for p in (0, 1))
     notes = [f"backward induction does not apply ({why.split(':')[0]}): one Nash equilibrium by Lemke's "
              "algorithm on the sequence form (Koller, Megiddo and von Stengel 1996), in exact arithmetic and "
-             "verified (max regret 0); the list is not every equilibrium, and whether it is sequential is not "
-             "checked yet"]
+             "verified (max regret 0); the list is not every equilibrium"]
     if any(eq.unreached):
         notes.append("at information sets the player's own plan never reaches, the behaviour shown is uniform "
                      "(any behaviour there gives the same equilibrium)")

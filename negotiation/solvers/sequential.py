@@ -1,0 +1,1105 @@
+r"""Beliefs, sequential equilibria and the intuitive criterion for two-player game trees.
+
+Model
+-----
+An *assessment* :math:`(\beta, \mu)` is a behaviour profile :math:`\beta` and a *belief*
+:math:`\mu_h` over the members of every information set :math:`h`. It is *consistent*
+(Kreps and Wilson 1982) when there are fully mixed profiles :math:`\beta^n \to \beta` whose
+Bayes beliefs converge to :math:`\mu`, and *sequentially rational* when at every
+information set :math:`h` of player :math:`i`, reached or not, :math:`\beta_i` maximises
+:math:`i`'s expected payoff from :math:`h` on, given :math:`\mu_h` and :math:`\beta_{-i}`. A
+*sequential equilibrium* is a consistent, sequentially rational assessment. Where
+:math:`h` is reached with positive probability under :math:`\beta` every consistent
+belief is Bayes' rule, :math:`\mu_h(x) = P_\beta(x) / P_\beta(h)`.
+
+Consistent beliefs as monomial trembles
+---------------------------------------
+Give every action :math:`a` with :math:`\beta(a) = 0` an *order* :math:`r_a > 0` and a
+*coefficient* :math:`c_a > 0`, and let it be played with probability :math:`c_a
+\varepsilon^{r_a}` (actions with :math:`\beta(a) > 0` keep it, up to normalisation). A
+node :math:`x` with zero-probability actions :math:`Z(x)` on its path is then reached with
+probability :math:`b(x) \prod_{a \in Z(x)} c_a \, \varepsilon^{R(x)} + o(\varepsilon^{R(x)})`,
+:math:`R(x) = \sum_{a \in Z(x)} r_a`, :math:`b(x)` the product of the chance and positive
+behaviour probabilities. As :math:`\varepsilon \to 0` the Bayes beliefs converge to
+
+.. math:: \mu_h(x) \propto b(x) \prod_{a \in Z(x)} c_a \quad \text{on }
+          \arg\min_{y \in h} R(y), \qquad 0 \text{ elsewhere,}
+
+so every such family gives a consistent belief system. Conversely every consistent
+assessment arises this way: the set of (profile, belief) pairs along which the limit is
+taken is semi-algebraic, so by the curve-selection lemma the limit is attained along a
+Puiseux curve :math:`\beta^\varepsilon(a) = c_a \varepsilon^{r_a} + \dots` with rational
+orders, and the belief limit depends only on the leading terms (Kreps and Wilson 1982,
+section 5 and their appendix; Kohlberg and Reny 1997 give the equivalent characterisation by
+product conditional probability systems, Myerson 1986 by conditional probability systems).
+
+Two consequences hold for *every* consistent belief and are used as proofs of failure: a
+member :math:`y` whose :math:`Z(y)` strictly contains :math:`Z(x)` for another member
+:math:`x` gets belief 0; members with the same :math:`Z` keep the ratio of their
+:math:`b`. So :math:`\mu_h` lies in the simplex over the *minimal groups* of :math:`h`
+(members with a minimal set :math:`Z`), with fixed proportions inside each group; a single
+minimal group fixes the belief (at a reached set it is Bayes' rule).
+
+Method of :func:`sequential_assessment`
+---------------------------------------
+1. *Necessary conditions, exact.* For every information set, the beliefs in the set above
+   that make :math:`\beta_i` optimal form a polytope: for every pure continuation plan
+   :math:`s` of player :math:`i` from :math:`h`,
+   :math:`\sum_{x} \mu_h(x) (U_i(x \mid \beta) - U_i(x \mid s, \beta_{-i})) \ge 0`. Its
+   vertices are enumerated exactly (Fractions). An empty polytope at any set *proves*
+   that no sequential equilibrium has behaviour :math:`\beta` (``status="not sequential"``).
+2. *Witness search, exact check.* Candidate tremble families (orders and coefficients):
+   uniform trembles; families fitted to target beliefs chosen from the polytopes of step 1
+   (a linear programme for the orders that puts the target's support at the lowest order,
+   least squares in :math:`\log c` for the proportions, coefficients rounded to rationals);
+   and seeded random families. Each candidate's limit beliefs are computed exactly and
+   sequential rationality is checked exactly at every information set by a backward pass
+   over the player's continuation (the best continuation value equals the value of
+   :math:`\beta`). The first candidate that passes is returned with its trembles: a
+   certificate anyone can re-check (``status="sequential"``).
+3. Otherwise ``status="undecided"``: no witness was found, but none of the necessary
+   conditions fails. The search is not complete when the beliefs at different unreached
+   sets are tied by shared trembles; it never reports a wrong ``True`` or ``False``.
+
+Behaviour at a set the player's *own* strategy does not reach is payoff-irrelevant: any
+choice there gives the same play, payoffs and Nash property (Lemke's end point shows the
+uniform convention of :func:`~negotiation.solvers.sequence_form.behaviour_from_plans`). When
+the profile as given is not shown sequential, :func:`sequential_assessment` tries once more
+with a pure best reply at those sets (deepest first, given uniform-tremble beliefs) and
+returns the profile its verdict is about. A ``"not sequential"`` verdict is about the
+behaviour as given: another choice at such sets might still complete the same realisation
+plans into a sequential equilibrium.
+
+References
+----------
+Kreps, D. M. and Wilson, R. (1982). Sequential equilibria. *Econometrica* 50, 863--894.
+Kohlberg, E. and Reny, P. J. (1997). Independence on relative probability spaces and
+consistent assessments in game trees. *Journal of Economic Theory* 75, 280--313.
+Myerson, R. B. (1986). Multistage games with communication. *Econometrica* 54, 323--358.
+Cho, I.-K. and Kreps, D. M. (1987). Signaling games and stable equilibria. *Quarterly
+Journal of Economics* 102, 179--221.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+import numpy as np
+
+from negotiation.model.tree import CHANCE, PERSONAL, TERMINAL, GameTree
+from negotiation.solvers.sequence_form import (
+    ExactBehaviour,
+    SequenceForm,
+    _exact,
+    _exact_probability,
+    behaviour_regrets,
+    sequence_form,
+)
+from negotiation.solvers.subgames import UnsupportedGameError
+
+__all__ = [
+    "Beliefs",
+    "IntuitiveCriterion",
+    "MessageTest",
+    "SequentialAssessment",
+    "beliefs_by_bayes",
+    "intuitive_criterion",
+    "sequential_assessment",
+]
+
+#: Beliefs ``[player][information set][member]`` (information sets in order of appearance,
+#: as the behaviour strategies; members in preorder, i.e. file order).
+Beliefs = tuple[tuple[tuple[Fraction, ...], ...], tuple[tuple[Fraction, ...], ...]]
+
+Key = tuple[int, int]  # (information set index in tree.infosets, action index)
+
+SEQUENTIAL, NOT_SEQUENTIAL, UNDECIDED = "sequential", "not sequential", "undecided"
+
+
+# --------------------------------------------------------------------------- context
+
+
+def _fraction(value: object) -> Fraction:
+    """An exact probability: Fractions and ints as they are, floats as the nearest simple ratio."""
+    if isinstance(value, Fraction | int | np.integer):
+        return Fraction(value)  # type: ignore[arg-type]
+    return Fraction(float(value)).limit_denominator(10**9)  # type: ignore[arg-type]
+
+
+def _exact_behaviour(sf: SequenceForm, behaviour: Sequence) -> ExactBehaviour:
+    out = []
+    for player in (0, 1):
+        sets = sf.infosets[player]
+        if len(behaviour[player]) != len(sets):
+            raise ValueError(
+                f"behaviour of player {player} has {len(behaviour[player])} information sets, "
+                f"expected {len(sets)}"
+            )
+        strategy = []
+        for k, s in enumerate(sets):
+            probs = tuple(_fraction(p) for p in behaviour[player][k])
+            m = len(sf.tree.infosets[s].actions)
+            if len(probs) != m or any(p < 0 for p in probs) or sum(probs) != 1:
+                raise ValueError(
+                    f"behaviour of player {player} at information set {k} "
+                    f"({sf.tree.infosets[s].label!r}) is not a distribution over its {m} actions"
+                )
+            strategy.append(probs)
+        out.append(tuple(strategy))
+    return (out[0], out[1])
+
+
+@dataclass(frozen=True, eq=False)
+class _Context:
+    sf: SequenceForm
+    behaviour: ExactBehaviour
+    position: dict[int, tuple[int, int]]
+    edge: list[Fraction]  # probability of the edge into each node
+    b: list[Fraction]  # product of chance and positive behaviour probabilities on the path
+    zeros: list[frozenset[Key]]  # zero-probability actions on the path
+    ev: list[tuple[Fraction, Fraction]]  # expected payoffs from each node under the behaviour
+    payoff: dict[int, tuple[Fraction, Fraction]]  # terminal payoffs
+
+    @property
+    def tree(self) -> GameTree:
+        return self.sf.tree
+
+
+def _context(tree: GameTree, behaviour: Sequence) -> _Context:
+    sf = sequence_form(tree)
+    beh = _exact_behaviour(sf, behaviour)
+    position = {s: (p, k) for p in (0, 1) for k, s in enumerate(sf.infosets[p])}
+    V = tree.size
+    probabilities = tree.probabilities[0]
+    edge = [Fraction(1)] * V
+    b = [Fraction(1)] * V
+    zeros: list[frozenset[Key]] = [frozenset()] * V
+    for v in range(1, V):
+        u = int(tree.parent[v])
+        if tree.kind[u] == PERSONAL:
+            s = int(tree.infoset[u])
+            p, k = position[s]
+            q = beh[p][k][int(tree.action[v])]
+            edge[v] = q
+            if q > 0:
+                b[v], zeros[v] = b[u] * q, zeros[u]
+            else:
+                b[v], zeros[v] = b[u], zeros[u] | {(s, int(tree.action[v]))}
+        else:
+            edge[v] = _exact_probability(probabilities[v])
+            b[v], zeros[v] = b[u] * edge[v], zeros[u]
+    payoff = {}
+    ev: list[tuple[Fraction, Fraction]] = [(Fraction(0), Fraction(0))] * V
+    for v in reversed(range(V)):
+        if tree.kind[v] == TERMINAL:
+            row = tree.payoffs[0, tree.terminal[v]]
+            payoff[v] = (_exact(row[0]), _exact(row[1]))
+            ev[v] = payoff[v]
+        else:
+            kids = tree.children(v)
+            ev[v] = (
+                sum((edge[w] * ev[w][0] for w in kids), Fraction(0)),
+                sum((edge[w] * ev[w][1] for w in kids), Fraction(0)),
+            )
+    for s, info in enumerate(tree.infosets):
+        if info.player >= 0 and all(b[x] == 0 for x in info.members):
+            raise UnsupportedGameError(
+                f"information set {info.number or s + 1} ({info.label!r}) is reached only through "
+                "chance moves of probability 0: consistent beliefs are undefined there"
+            )
+    return _Context(sf, beh, position, edge, b, zeros, ev, payoff)
+
+
+# --------------------------------------------------------------------------- Bayes
+
+
+def beliefs_by_bayes(
+    tree: GameTree, behaviour: Sequence
+) -> tuple[tuple[tuple[Fraction, ...] | None, ...], tuple[tuple[Fraction, ...] | None, ...]]:
+    r"""Beliefs by Bayes' rule at every information set the behaviour reaches.
+
+    .. math:: \mu_h(x) = \frac{P_\beta(x)}{\sum_{y \in h} P_\beta(y)}
+
+    with :math:`P_\beta` the product of the chance and behaviour probabilities on the path.
+
+    Parameters
+    ----------
+    tree : GameTree
+        A two-player game with perfect recall, a batch of one.
+    behaviour : ``[player][information set][action]``
+        Information sets in order of appearance (as
+        :attr:`~negotiation.solvers.sequence_lemke.SequenceFormEquilibrium.strategies`);
+        Fractions for exact answers (floats are read as the nearest simple ratio).
+
+    Returns
+    -------
+    ``[player][information set][member]`` : tuple of Fraction, or None where the set is
+    reached with probability 0.
+
+    Examples
+    --------
+    >>> from negotiation.model.tree import TreeBuilder
+    >>> b = TreeBuilder(("entrant", "incumbent"))
+    >>> root = b.add_personal(None, 0, "entry", ("out", "in"))
+    >>> _ = b.add_terminal(root)
+    >>> fight = b.add_personal(root, 1, "fight?", ("fight", "accommodate"))
+    >>> _ = b.add_terminal(fight), b.add_terminal(fight)
+    >>> tree = b.build([[0, 2], [-1, -1], [1, 1]])
+    >>> beliefs_by_bayes(tree, [[[1, 0]], [[1, 0]]])
+    (((Fraction(1, 1),),), (None,))
+    """
+    ctx = _context(tree, behaviour)
+    out = []
+    for player in (0, 1):
+        sets = []
+        for s in ctx.sf.infosets[player]:
+            members = tree.infosets[s].members
+            reach = [ctx.b[x] if not ctx.zeros[x] else Fraction(0) for x in members]
+            total = sum(reach, Fraction(0))
+            sets.append(tuple(r / total for r in reach) if total > 0 else None)
+        out.append(tuple(sets))
+    return (out[0], out[1])
+
+
+# --------------------------------------------------------------------------- rationality
+
+
+def _continuation(ctx: _Context, s: int) -> tuple[int, int, list[int]]:
+    """(player, position, later information sets of the player that follow ``s``)."""
+    player, k0 = ctx.position[s]
+    sf = ctx.sf
+    owner = {}
+    for k, start in enumerate(sf.first[player]):
+        for a in range(len(sf.tree.infosets[sf.infosets[player][k]].actions)):
+            owner[start + a] = k
+    marked = {k0}
+    later = []
+    for k in range(k0 + 1, len(sf.infosets[player])):
+        if owner.get(sf.parent[player][k], -1) in marked:
+            marked.add(k)
+            later.append(k)
+    return player, k0, later
+
+
+def _sequence_values(ctx: _Context, s: int, player: int) -> list[dict[int, Fraction]]:
+    """Per member ``x`` of set ``s``: :math:`g_x(\\sigma) = \\sum_t \\rho_{-i}(x \\to t) u_i(t)`
+    over the terminals below ``x`` with the player's last sequence :math:`\\sigma`."""
+    tree = ctx.tree
+    out = []
+    for x in tree.infosets[s].members:
+        g: dict[int, Fraction] = {}
+        stack = [(x, Fraction(1))]
+        while stack:
+            v, rho = stack.pop()
+            if tree.kind[v] == TERMINAL:
+                sigma = int(ctx.sf.node_sequence[player, v])
+                g[sigma] = g.get(sigma, Fraction(0)) + rho * ctx.payoff[v][player]
+                continue
+            own = tree.kind[v] == PERSONAL and tree.player[v] == player
+            for w in tree.children(v):
+                stack.append((int(w), rho if own else rho * ctx.edge[w]))
+        out.append(g)
+    return out
+
+
+def _continuation_data(ctx: _Context, s: int, cache: dict) -> tuple:
+    """(player, position, later sets, per-member sequence values) of set ``s``, cached."""
+    if s not in cache:
+        player, k0, later = _continuation(ctx, s)
+        cache[s] = (player, k0, later, _sequence_values(ctx, s, player))
+    return cache[s]
+
+
+def _action_values(ctx: _Context, s: int, mu: Sequence[Fraction], cache: dict) -> list[Fraction]:
+    """Value of each action at set ``s`` given belief ``mu``, the player continuing optimally."""
+    player, k0, later, g = _continuation_data(ctx, s, cache)
+    sf = ctx.sf
+    value: dict[int, Fraction] = {}
+    for m, gx in zip(mu, g, strict=True):
+        if m:
+            for sigma, u in gx.items():
+                value[sigma] = value.get(sigma, Fraction(0)) + m * u
+    for k in reversed(later):
+        start = sf.first[player][k]
+        n = len(ctx.tree.infosets[sf.infosets[player][k]].actions)
+        best = max(value.get(start + a, Fraction(0)) for a in range(n))
+        head = sf.parent[player][k]
+        value[head] = value.get(head, Fraction(0)) + best
+    start = sf.first[player][k0]
+    return [value.get(start + a, Fraction(0)) for a in range(len(ctx.tree.infosets[s].actions))]
+
+
+def _gap(ctx: _Context, s: int, mu: Sequence[Fraction], cache: dict) -> Fraction:
+    """Best continuation value minus the behaviour's value at set ``s`` given belief ``mu`` (>= 0)."""
+    best = max(_action_values(ctx, s, mu, cache))
+    player = ctx.tree.infosets[s].player
+    own = sum(
+        (m * ctx.ev[x][player] for m, x in zip(mu, ctx.tree.infosets[s].members, strict=True)),
+        Fraction(0),
+    )
+    return best - own
+
+
+def _plans(ctx: _Context, s: int, limit: int) -> list[frozenset[int]] | None:
+    """Reduced pure continuation plans of the player from set ``s`` (sets of sequences)."""
+    player, k0, later = _continuation(ctx, s)
+    sf = ctx.sf
+    children: dict[int, list[int]] = {}
+    for k in later:
+        children.setdefault(sf.parent[player][k], []).append(k)
+
+    def plans_at(k: int) -> list[frozenset[int]] | None:
+        out: list[frozenset[int]] = []
+        start = sf.first[player][k]
+        for a in range(len(ctx.tree.infosets[sf.infosets[player][k]].actions)):
+            parts = [[frozenset({start + a})]]
+            for kk in children.get(start + a, []):
+                sub = plans_at(kk)
+                if sub is None:
+                    return None
+                parts.append(sub)
+            if math.prod(len(p) for p in parts) + len(out) > limit:
+                return None
+            out.extend(frozenset().union(*combo) for combo in itertools.product(*parts))
+        return out
+
+    return plans_at(k0)
+
+
+def _solve(M: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction] | None:
+    """Exact solution of a square system, None if singular."""
+    n = len(M)
+    A = [row[:] + [r] for row, r in zip(M, rhs, strict=True)]
+    for c in range(n):
+        p = next((r for r in range(c, n) if A[r][c] != 0), None)
+        if p is None:
+            return None
+        A[c], A[p] = A[p], A[c]
+        piv = A[c][c]
+        A[c] = [v / piv for v in A[c]]
+        for r in range(n):
+            if r != c and A[r][c] != 0:
+                f = A[r][c]
+                A[r] = [vr - f * vc for vr, vc in zip(A[r], A[c], strict=True)]
+    return [A[r][n] for r in range(n)]
+
+
+def _simplex_vertices(
+    rows: list[list[Fraction]], m: int, limit: int = 50_000
+) -> list[tuple[Fraction, ...]] | None:
+    r"""Vertices of :math:`\{\lambda \in \Delta_m : D\lambda \ge 0\}`, exactly (None: too many to enumerate)."""
+    rows = [list(r) for r in {tuple(r) for r in rows} if any(v < 0 for v in r)]
+    if m == 1:
+        return [(Fraction(1),)] if all(r[0] >= 0 for r in rows) else []
+    candidates = rows + [[Fraction(int(j == i)) for j in range(m)] for i in range(m)]
+    if math.comb(len(candidates), m - 1) > limit:
+        return None
+    found = set()
+    for active in itertools.combinations(range(len(candidates)), m - 1):
+        M = [candidates[i] for i in active] + [[Fraction(1)] * m]
+        lam = _solve(M, [Fraction(0)] * (m - 1) + [Fraction(1)])
+        if lam is None or any(v < 0 for v in lam):
+            continue
+        if all(sum((d * v for d, v in zip(r, lam, strict=True)), Fraction(0)) >= 0 for r in rows):
+            found.add(tuple(lam))
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Minimal groups of one information set: their zero actions, total weight and belief."""
+
+    keys: tuple[frozenset[Key], ...]
+    weights: tuple[Fraction, ...]  # total b of each group
+    direction: tuple[tuple[Fraction, ...], ...]  # the group's belief vector over all members
+
+
+def _groups(ctx: _Context, s: int) -> _Groups:
+    members = ctx.tree.infosets[s].members
+    by_key: dict[frozenset[Key], list[int]] = {}
+    for pos, x in enumerate(members):
+        if ctx.b[x] > 0:
+            by_key.setdefault(ctx.zeros[x], []).append(pos)
+    minimal = [z for z in by_key if not any(o < z for o in by_key)]
+    minimal.sort(key=lambda z: by_key[z][0])
+    weights, directions = [], []
+    for z in minimal:
+        w = sum((ctx.b[members[p]] for p in by_key[z]), Fraction(0))
+        weights.append(w)
+        directions.append(
+            tuple(ctx.b[x] / w if p in by_key[z] else Fraction(0) for p, x in enumerate(members))
+        )
+    return _Groups(tuple(minimal), tuple(weights), tuple(directions))
+
+
+# --------------------------------------------------------------------------- trembles
+
+
+def _limit_beliefs(
+    ctx: _Context, orders: dict[Key, Fraction], coefficients: dict[Key, Fraction]
+) -> Beliefs:
+    out = []
+    for player in (0, 1):
+        sets = []
+        for s in ctx.sf.infosets[player]:
+            members = ctx.tree.infosets[s].members
+            live = [x for x in members if ctx.b[x] > 0]
+            R = {
+                x: sum((orders.get(a, Fraction(1)) for a in ctx.zeros[x]), Fraction(0))
+                for x in live
+            }
+            low = min(R.values())
+            w = {
+                x: ctx.b[x]
+                * math.prod(
+                    (coefficients.get(a, Fraction(1)) for a in ctx.zeros[x]), start=Fraction(1)
+                )
+                for x in live
+                if R[x] == low
+            }
+            total = sum(w.values(), Fraction(0))
+            sets.append(tuple(w.get(x, Fraction(0)) / total for x in members))
+        out.append(tuple(sets))
+    return (out[0], out[1])
+
+
+def _fit_trembles(
+    ctx: _Context, targets: dict[int, tuple[_Groups, tuple[Fraction, ...]]], keys: list[Key]
+) -> tuple[dict[Key, Fraction], dict[Key, Fraction]] | None:
+    """Orders and coefficients whose limit beliefs are (close to) the target group masses."""
+    from scipy.optimize import linprog
+
+    index = {a: j for j, a in enumerate(keys)}
+    n = len(keys)
+    if n == 0:
+        return {}, {}
+
+    def row(z: frozenset[Key]) -> np.ndarray:
+        r = np.zeros(n)
+        for a in z:
+            r[index[a]] += 1
+        return r
+
+    A_eq, A_ub, eqs = [], [], []
+    ratios: list[Fraction] = []
+    for groups, lam in targets.values():
+        support = [j for j, v in enumerate(lam) if v > 0]
+        g0 = support[0]
+        for j in support[1:]:
+            A_eq.append(row(groups.keys[j]) - row(groups.keys[g0]))
+            eqs.append(row(groups.keys[j]) - row(groups.keys[g0]))
+            ratios.append((lam[j] / groups.weights[j]) / (lam[g0] / groups.weights[g0]))
+        for j in range(len(lam)):
+            if lam[j] == 0:
+                A_ub.append(row(groups.keys[g0]) - row(groups.keys[j]))
+    res = linprog(
+        np.ones(n),
+        A_ub=np.array(A_ub) if A_ub else None,
+        b_ub=-np.ones(len(A_ub)) if A_ub else None,
+        A_eq=np.array(A_eq) if A_eq else None,
+        b_eq=np.zeros(len(A_eq)) if A_eq else None,
+        bounds=[(1, None)] * n,
+        method="highs",
+    )
+    if res.status != 0:
+        return None
+    orders = {a: Fraction(float(res.x[j])).limit_denominator(1000) for a, j in index.items()}
+    exact = _product_solution([[int(v) for v in r] for r in eqs], ratios, n)
+    if exact is not None:
+        return orders, {a: exact[j] for a, j in index.items()}
+    logs = np.linalg.lstsq(np.array(eqs), np.array([math.log(r) for r in ratios]), rcond=None)[0]
+    coefficients = {
+        a: max(Fraction(math.exp(float(logs[j]))).limit_denominator(10**6), Fraction(1, 10**6))
+        for a, j in index.items()
+    }
+    return orders, coefficients
+
+
+def _product_solution(M: list[list[int]], ratios: list[Fraction], n: int) -> list[Fraction] | None:
+    r"""Positive rationals :math:`c` with :math:`\prod_j c_j^{M_{ej}} = \rho_e` for every row ``e``.
+
+    Exact elimination on :math:`M \log c = \log \rho`, keeping each right-hand side as
+    integer exponents of the :math:`\rho_e` (free variables set to 1); None when an exponent
+    is not an integer or the system is inconsistent (the caller then fits in floats).
+    """
+    E = len(M)
+    rows = [
+        [Fraction(v) for v in M[e]] + [Fraction(int(e == f)) for f in range(E)] for e in range(E)
+    ]
+    pivots = []
+    r = 0
+    for c in range(n):
+        p = next((i for i in range(r, E) if rows[i][c] != 0), None)
+        if p is None:
+            continue
+        rows[r], rows[p] = rows[p], rows[r]
+        piv = rows[r][c]
+        rows[r] = [v / piv for v in rows[r]]
+        for i in range(E):
+            if i != r and rows[i][c] != 0:
+                f = rows[i][c]
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r], strict=True)]
+        pivots.append(c)
+        r += 1
+
+    def power(exponents: list[Fraction]) -> Fraction | None:
+        if any(e.denominator != 1 for e in exponents):
+            return None
+        return math.prod(
+            (rho ** int(e) for rho, e in zip(ratios, exponents, strict=True)), start=Fraction(1)
+        )
+
+    for i in range(r, E):  # consistency of the dependent equations
+        if power(rows[i][n:]) != 1:
+            return None
+    c = [Fraction(1)] * n
+    for i, j in enumerate(pivots):
+        value = power(rows[i][n:])
+        if value is None:
+            return None
+        c[j] = value
+    return c
+
+
+@dataclass(frozen=True, eq=False)
+class SequentialAssessment:
+    """Whether a behaviour profile is part of a sequential equilibrium, with its certificate.
+
+    Attributes
+    ----------
+    status : str
+        ``"sequential"`` (a consistent assessment was found and checked exactly),
+        ``"not sequential"`` (proved: no consistent belief makes the play rational) or
+        ``"undecided"`` (neither; see the module docstring).
+    beliefs : Beliefs or None
+        Where sequential: ``[player][information set][member]`` (sets in order of
+        appearance, members in preorder), consistent and making the play rational.
+    trembles : tuple of (player, information set position, action, order, coefficient)
+        Where sequential: the tremble family :math:`c\\,\\varepsilon^{r}` on the
+        zero-probability actions whose limit gives ``beliefs`` (every other zero action
+        trembles with order 1 and coefficient 1).
+    reason : str
+        Why (the failing information set, or how the witness was found).
+    behaviour : ExactBehaviour
+        The profile the verdict is about (the input, or the input with best replies at
+        sets the player's own strategy does not reach; see ``repair``).
+    method : str
+    failing : (player, information set position) or None
+        Where not sequential: the set at which no consistent belief makes the play
+        optimal (None when the profile is not a Nash equilibrium).
+    """
+
+    status: str
+    beliefs: Beliefs | None
+    trembles: tuple[tuple[int, int, int, Fraction, Fraction], ...]
+    reason: str
+    behaviour: ExactBehaviour
+    method: str = "monomial trembles"
+    failing: tuple[int, int] | None = None
+
+    @property
+    def sequential(self) -> bool | None:
+        """True, False, or None where undecided."""
+        return {SEQUENTIAL: True, NOT_SEQUENTIAL: False}.get(self.status)
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON: ``sequential`` (true, false or null), ``status``, float beliefs."""
+        return {
+            "sequential": self.sequential,
+            "status": self.status,
+            "reason": self.reason,
+            "method": self.method,
+            "failing": None if self.failing is None else list(self.failing),
+            "beliefs": None
+            if self.beliefs is None
+            else [[[float(v) for v in h] for h in player] for player in self.beliefs],
+            "exact_beliefs": None
+            if self.beliefs is None
+            else [[[str(v) for v in h] for h in player] for player in self.beliefs],
+        }
+
+
+def _set_name(ctx: _Context, s: int) -> str:
+    info = ctx.tree.infosets[s]
+    return f"information set {info.number or s + 1} ({info.label!r}) of {ctx.tree.players[info.player]!r}"
+
+
+def sequential_assessment(
+    tree: GameTree,
+    behaviour: Sequence,
+    *,
+    attempts: int = 200,
+    seed: int = 0,
+    max_plans: int = 2_000,
+    repair: bool = True,
+) -> SequentialAssessment:
+    r"""Decide whether a behaviour profile is part of a sequential equilibrium (Kreps--Wilson).
+
+    The method (monomial trembles, exact necessary conditions, exact check of each
+    candidate) is in the module docstring. ``"sequential"`` comes with consistent beliefs
+    and the trembles that generate them; ``"not sequential"`` with the information set where
+    no consistent belief makes the play optimal; ``"undecided"`` when neither was shown.
+
+    Parameters
+    ----------
+    tree : GameTree
+        Two players, perfect recall, a batch of one; chance probabilities exact or floats.
+    behaviour : ``[player][information set][action]``
+        Sets in order of appearance; Fractions (e.g.
+        ``sequence_form_equilibrium(tree).exact[0]``) for an exact answer.
+    attempts : int
+        Bound on the candidate tremble families tried.
+    seed : int
+        Seed of the random candidates (``numpy.random.default_rng``).
+    max_plans : int
+        Bound on the pure continuation plans enumerated per information set for the
+        necessary conditions (beyond it no proof of failure is attempted there).
+    repair : bool
+        If the profile as given is not shown sequential and some player's own strategy
+        does not reach one of its information sets (where a Nash equilibrium may choose
+        anything, e.g. the uniform convention of Lemke's end point), try again with a pure
+        best reply there (given uniform-tremble beliefs, deepest sets first). The play,
+        the payoffs and the Nash property are unchanged; ``result.behaviour`` is the profile
+        the verdict is about (the given one when the retry fails too).
+
+    Returns
+    -------
+    SequentialAssessment
+
+    Examples
+    --------
+    Entry deterrence: (out, fight) is a Nash equilibrium, but fighting after entry is not
+    optimal; (in, accommodate) is sequential.
+
+    >>> from negotiation.model.tree import TreeBuilder
+    >>> b = TreeBuilder(("entrant", "incumbent"))
+    >>> root = b.add_personal(None, 0, "entry", ("out", "in"))
+    >>> _ = b.add_terminal(root)
+    >>> fight = b.add_personal(root, 1, "fight?", ("fight", "accommodate"))
+    >>> _ = b.add_terminal(fight), b.add_terminal(fight)
+    >>> tree = b.build([[0, 2], [-1, -1], [1, 1]])
+    >>> sequential_assessment(tree, [[[1, 0]], [[1, 0]]]).status
+    'not sequential'
+    >>> sequential_assessment(tree, [[[0, 1]], [[0, 1]]]).beliefs
+    (((Fraction(1, 1),),), ((Fraction(1, 1),),))
+    """
+    ctx = _context(tree, behaviour)
+    result = _assess(ctx, attempts, seed, max_plans)
+    if result.status == SEQUENTIAL or not repair:
+        return result
+    repaired = _repaired(ctx)
+    if repaired is None:
+        return result
+    second = _assess(repaired, attempts, seed, max_plans)
+    if second.status != SEQUENTIAL:
+        return replace(
+            result,
+            reason=result.reason + "; choosing best replies at the sets the "
+            "player's own strategy does not reach did not give a sequential equilibrium either",
+        )
+    changed = [
+        _set_name(ctx, ctx.sf.infosets[p][k])
+        for p in (0, 1)
+        for k in range(len(ctx.sf.infosets[p]))
+        if ctx.behaviour[p][k] != repaired.behaviour[p][k]
+    ]
+    return replace(
+        second,
+        reason=f"behaviour replaced by best replies at {changed} (sets the player's own "
+        f"strategy does not reach, so the play and payoffs are unchanged); " + second.reason,
+    )
+
+
+def _own_unreached(ctx: _Context) -> list[int]:
+    """Sets (tree indices) the player's own behaviour reaches with probability 0, deepest first."""
+    out = []
+    for s, info in enumerate(ctx.tree.infosets):
+        if info.player < 0:
+            continue
+        x = info.members[0]
+        if any(
+            ctx.tree.player[u] == info.player and ctx.edge[w] == 0 for u, w in _edges(ctx.tree, x)
+        ):
+            out.append(s)
+    return sorted(out, key=lambda s: -max(ctx.tree.infosets[s].members))
+
+
+def _edges(tree: GameTree, v: int) -> list[tuple[int, int]]:
+    """(parent, child) pairs on the path from the root to ``v``."""
+    out = []
+    while tree.parent[v] >= 0:
+        out.append((int(tree.parent[v]), v))
+        v = int(tree.parent[v])
+    return out
+
+
+def _repaired(ctx: _Context) -> _Context | None:
+    """Behaviour with a pure best reply (given uniform-tremble beliefs) at every set the
+    player's own strategy does not reach, deepest first; None if there is no such set."""
+    sets = _own_unreached(ctx)
+    if not sets:
+        return None
+    behaviour = [list(ctx.behaviour[0]), list(ctx.behaviour[1])]
+    for s in sets:
+        player, k = ctx.position[s]
+        mu = _limit_beliefs(ctx, {}, {})[player][k]
+        values = _action_values(ctx, s, mu, {})
+        best = values.index(max(values))
+        behaviour[player][k] = tuple(Fraction(int(a == best)) for a in range(len(values)))
+        ctx = _context(ctx.tree, behaviour)
+    return ctx
+
+
+def _assess(ctx: _Context, attempts: int, seed: int, max_plans: int) -> SequentialAssessment:
+    """The method of the module docstring on one behaviour profile."""
+    cache: dict = {}
+    _, regrets = behaviour_regrets(ctx.sf, ctx.behaviour)
+    if max(regrets) > 0:
+        return SequentialAssessment(
+            NOT_SEQUENTIAL,
+            None,
+            (),
+            f"not a Nash equilibrium (regrets {regrets[0]}, {regrets[1]})",
+            ctx.behaviour,
+        )
+    # 1. necessary conditions at every information set
+    free: dict[int, tuple[_Groups, list[tuple[Fraction, ...]]]] = {}
+    unproved = []
+    for player in (0, 1):
+        for s in ctx.sf.infosets[player]:
+            groups = _groups(ctx, s)
+            if len(groups.keys) == 1:
+                gap = _gap(ctx, s, groups.direction[0], cache)
+                if gap > 0:
+                    return SequentialAssessment(
+                        NOT_SEQUENTIAL,
+                        None,
+                        (),
+                        f"{_set_name(ctx, s)}: its only consistent belief "
+                        f"{[str(v) for v in groups.direction[0]]} leaves a gain of {gap} from deviating",
+                        ctx.behaviour,
+                        failing=(player, ctx.position[s][1]),
+                    )
+                continue
+            plans = _plans(ctx, s, max_plans)
+            if plans is None:
+                unproved.append(s)
+                continue
+            p_, _, _, gx = _continuation_data(ctx, s, cache)
+            members = ctx.tree.infosets[s].members
+            own = [ctx.ev[x][p_] for x in members]
+            rows = []
+            for plan in plans:
+                dev = [
+                    sum((v for sig, v in gx[i].items() if sig in plan), Fraction(0))
+                    for i in range(len(members))
+                ]
+                rows.append(
+                    [
+                        sum((d[i] * (own[i] - dev[i]) for i in range(len(members))), Fraction(0))
+                        for d in groups.direction
+                    ]
+                )
+            vertices = _simplex_vertices(rows, len(groups.keys))
+            if vertices is None:
+                unproved.append(s)
+                continue
+            if not vertices:
+                return SequentialAssessment(
+                    NOT_SEQUENTIAL,
+                    None,
+                    (),
+                    f"{_set_name(ctx, s)}: no belief over its members that any consistent assessment "
+                    "allows makes the behaviour optimal there",
+                    ctx.behaviour,
+                    failing=(player, ctx.position[s][1]),
+                )
+            if any(r < 0 for row in rows for r in row):  # some allowed beliefs fail
+                free[s] = (groups, vertices)
+    # 2. witness search
+    keys = sorted({a for x in range(ctx.tree.size) for a in ctx.zeros[x]})
+    candidates = _candidates(free, attempts)
+    rng = np.random.default_rng(seed)
+    tried = 0
+    for target in candidates:
+        if tried >= attempts:
+            break
+        tried += 1
+        if target is None:
+            fitted: tuple | None = ({}, {})
+        else:
+            fitted = _fit_trembles(ctx, target, keys)
+        if fitted is None:
+            continue
+        result = _check(
+            ctx,
+            fitted[0],
+            fitted[1],
+            cache,
+            "fitted to target beliefs" if target else "uniform trembles",
+        )
+        if result is not None:
+            return result
+    while tried < attempts and keys:
+        tried += 1
+        orders = {a: Fraction(int(rng.integers(1, 4))) for a in keys}
+        coefficients = {
+            a: Fraction(math.exp(rng.normal(0, 2))).limit_denominator(10**4) or Fraction(1, 10**4)
+            for a in keys
+        }
+        result = _check(ctx, orders, coefficients, cache, "random trembles")
+        if result is not None:
+            return result
+    where = f"; no proof attempted at {[_set_name(ctx, s) for s in unproved]}" if unproved else ""
+    return SequentialAssessment(
+        UNDECIDED,
+        None,
+        (),
+        f"every information set admits a consistent belief making the play optimal, but no "
+        f"tremble family among {tried} tried makes them hold together{where}",
+        ctx.behaviour,
+    )
+
+
+def _candidates(free: dict, attempts: int) -> list:
+    """Target beliefs per constrained set: None (uniform trembles), centroids, then vertex choices."""
+    out: list = [None]
+    if not free:
+        return out
+    options = {}
+    for s, (groups, vertices) in free.items():
+        centroid = tuple(
+            sum(v[j] for v in vertices) / len(vertices) for j in range(len(groups.keys))
+        )
+        options[s] = [(groups, centroid)] + [(groups, v) for v in vertices]
+    for combo in itertools.islice(itertools.product(*options.values()), attempts):
+        out.append(dict(zip(options, combo, strict=True)))
+    return out
+
+
+def _check(
+    ctx: _Context, orders: dict, coefficients: dict, cache: dict, how: str
+) -> SequentialAssessment | None:
+    beliefs = _limit_beliefs(ctx, orders, coefficients)
+    for player in (0, 1):
+        for k, s in enumerate(ctx.sf.infosets[player]):
+            if _gap(ctx, s, beliefs[player][k], cache) != 0:
+                return None
+    trembles = tuple(
+        (
+            *ctx.position[s],
+            a,
+            orders.get((s, a), Fraction(1)),
+            coefficients.get((s, a), Fraction(1)),
+        )
+        for s, a in sorted({a for z in ctx.zeros for a in z})
+    )
+    return SequentialAssessment(
+        SEQUENTIAL,
+        beliefs,
+        trembles,
+        f"consistent beliefs from {how}, checked exactly: sequentially rational at every information set",
+        ctx.behaviour,
+    )
+
+
+# --------------------------------------------------------------------------- intuitive criterion
+
+
+@dataclass(frozen=True)
+class MessageTest:
+    """The intuitive criterion at one message no type sends.
+
+    Attributes
+    ----------
+    message : str
+    dominated : tuple of str
+        :math:`J(m)`: the types for which the message is equilibrium-dominated (their
+        equilibrium payoff exceeds the best the message can give them).
+    breaking : tuple of str
+        Types outside :math:`J(m)` that gain from the message whatever the receiver's best
+        response to beliefs on the other types: the equilibrium fails if non-empty.
+    """
+
+    message: str
+    dominated: tuple[str, ...]
+    breaking: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IntuitiveCriterion:
+    """Result of :func:`intuitive_criterion`.
+
+    Attributes
+    ----------
+    passes : bool
+    kind : str
+        ``"pooling"``, ``"separating"`` or ``"hybrid"`` (some type mixes or types share a
+        message but not all).
+    types, messages : tuple of str
+    payoffs : tuple of Fraction
+        Each type's equilibrium payoff :math:`u^*(t)`.
+    tests : tuple of MessageTest
+        One per message sent with probability 0.
+    """
+
+    passes: bool
+    kind: str
+    types: tuple[str, ...]
+    messages: tuple[str, ...]
+    payoffs: tuple[Fraction, ...]
+    tests: tuple[MessageTest, ...]
+
+
+def _signalling_structure(tree: GameTree) -> tuple[int, list[int], list[int]]:
+    """(sender, type nodes, receiver information set per message), or UnsupportedGameError."""
+
+    def refuse(why: str) -> UnsupportedGameError:
+        return UnsupportedGameError(
+            f"not a signalling game (chance picks the sender's type, the sender sends one message "
+            f"it chooses knowing its type, the receiver sees the message and acts once): {why}"
+        )
+
+    if tree.kind[0] != CHANCE:
+        raise refuse("the root is not a chance move")
+    types = [int(v) for v in tree.children(0)]
+    if any(tree.kind[v] != PERSONAL for v in types):
+        raise refuse("a child of the root is not a decision node")
+    sender = int(tree.player[types[0]])
+    messages = tree.actions(types[0])
+    for v in types:
+        info = tree.infosets[int(tree.infoset[v])]
+        if tree.player[v] != sender or info.members != (v,) or info.actions != messages:
+            raise refuse(
+                f"node {v} ({tree.labels[v]!r}) is not a type of the same sender alone in its "
+                "information set with the same messages"
+            )
+    receiver_sets = []
+    for m in range(len(messages)):
+        nodes = [int(tree.children(v)[m]) for v in types]
+        sets = {int(tree.infoset[w]) for w in nodes}
+        if (
+            any(tree.kind[w] != PERSONAL or tree.player[w] == sender for w in nodes)
+            or len(sets) != 1
+        ):
+            raise refuse(
+                f"message {messages[m]!r} does not lead to one information set of the receiver"
+            )
+        s = sets.pop()
+        if set(tree.infosets[s].members) != set(nodes):
+            raise refuse(f"the receiver's information set after {messages[m]!r} holds other nodes")
+        if any(tree.kind[t] != TERMINAL for w in nodes for t in tree.children(w)):
+            raise refuse(f"the receiver's move after {messages[m]!r} does not end the game")
+        receiver_sets.append(s)
+    if len(set(receiver_sets)) != len(receiver_sets):
+        raise refuse("two messages lead to the same information set of the receiver")
+    return sender, types, receiver_sets
+
+
+def intuitive_criterion(tree: GameTree, behaviour: Sequence) -> IntuitiveCriterion:
+    r"""Whether an equilibrium of a signalling game survives Cho and Kreps's intuitive criterion.
+
+    For a message :math:`m` no type sends, with :math:`BR(T, m)` the receiver's (pure)
+    best responses to beliefs concentrated on the types :math:`T`, and :math:`u^*(t)` the
+    equilibrium payoff of type :math:`t`:
+
+    .. math:: J(m) = \{t : u^*(t) > \max_{r \in BR(\Theta, m)} u(t, m, r)\},
+
+    and the equilibrium fails the criterion if :math:`\Theta \setminus J(m) \ne \emptyset`
+    and some :math:`t' \notin J(m)` has
+    :math:`\min_{r \in BR(\Theta \setminus J(m), m)} u(t', m, r) > u^*(t')` (Cho and Kreps
+    1987, p. 202). A mixed best response of the receiver gives the sender a payoff between
+    those of pure best responses to the same belief, so pure responses suffice; whether a
+    pure response is a best response to some belief on :math:`T` is decided exactly.
+
+    Parameters
+    ----------
+    tree : GameTree
+        A signalling game: a chance root choosing the type; each type a singleton
+        information set of the sender with the same messages; each message leading to one
+        information set of the receiver holding one node per type; terminals after it.
+    behaviour : ``[player][information set][action]``
+        A Nash equilibrium in behaviour strategies (order of appearance); Fractions for an
+        exact answer.
+
+    Raises
+    ------
+    UnsupportedGameError
+        If the tree is not a signalling game (the reason named).
+    ValueError
+        If ``behaviour`` is not a Nash equilibrium.
+    """
+    sender, types, receiver_sets = _signalling_structure(tree)
+    ctx = _context(tree, behaviour)
+    _, regrets = behaviour_regrets(ctx.sf, ctx.behaviour)
+    if max(regrets) > 0:
+        raise ValueError(
+            f"the behaviour is not a Nash equilibrium (regrets {regrets[0]}, {regrets[1]})"
+        )
+    receiver = 1 - sender
+    messages = tree.actions(types[0])
+    type_names = tuple(str(a) for a in tree.actions(0))
+    prior = [ctx.edge[v] for v in types]
+    send = [ctx.behaviour[sender][ctx.position[int(tree.infoset[v])][1]] for v in types]
+    star = tuple(ctx.ev[v][sender] for v in types)
+
+    def utility(t: int, m: int, r: int, who: int) -> Fraction:
+        w = int(tree.children(types[t])[m])
+        return ctx.payoff[int(tree.children(w)[r])][who]
+
+    def best_responses(T: list[int], m: int) -> list[int]:
+        n_r = len(tree.infosets[receiver_sets[m]].actions)
+        out = []
+        for r in range(n_r):
+            rows = [
+                [utility(t, m, r, receiver) - utility(t, m, q, receiver) for t in T]
+                for q in range(n_r)
+                if q != r
+            ]
+            vertices = _simplex_vertices(rows, len(T), limit=10**6)
+            if vertices is None:  # pragma: no cover - needs a huge game
+                raise UnsupportedGameError(
+                    "too many types and responses to decide best responses exactly"
+                )
+            if vertices:
+                out.append(r)
+        return out
+
+    tests = []
+    everyone = list(range(len(types)))
+    for m in range(len(messages)):
+        if any(prior[t] > 0 and send[t][m] > 0 for t in everyone):
+            continue
+        br = best_responses(everyone, m)
+        J = [t for t in everyone if star[t] > max(utility(t, m, r, sender) for r in br)]
+        rest = [t for t in everyone if t not in J]
+        breaking = []
+        if rest:
+            br_rest = best_responses(rest, m)
+            breaking = [t for t in rest if min(utility(t, m, r, sender) for r in br_rest) > star[t]]
+        tests.append(
+            MessageTest(
+                str(messages[m]),
+                tuple(type_names[t] for t in J),
+                tuple(type_names[t] for t in breaking),
+            )
+        )
+    pure = [next((m for m in range(len(messages)) if send[t][m] == 1), None) for t in everyone]
+    if all(p is not None for p in pure) and len(set(pure)) == 1:
+        kind = "pooling"
+    elif all(p is not None for p in pure) and len(set(pure)) == len(pure):
+        kind = "separating"
+    else:
+        kind = "hybrid"
+    return IntuitiveCriterion(
+        passes=not any(test.breaking for test in tests),
+        kind=kind,
+        types=type_names,
+        messages=tuple(str(m) for m in messages),
+        payoffs=star,
+        tests=tuple(tests),
+    )
