@@ -449,40 +449,31 @@ def _notes_text(notes: Any) -> list[str]:
 def cmd_export(args: argparse.Namespace) -> int:
     """Handler of ``negotiation export``."""
     try:
-        scenario = load_scenario(args.config)
-        if args.format == "efg":
-            if not isinstance(scenario.talks, StanceTalks):
-                raise _BadInput(
-                    f"{args.config}: the talks are a bargaining problem, which a Gambit file "
-                    "cannot hold; only scenarios with stance talks can be exported"
-                )
-            text = _written(write_efg, scenario_to_efg(scenario), args.config)
+        typed = _typed(args.config)
+        if typed is not None:  # private types: the Bayesian game's tree, chance first
+            if args.format != "efg":
+                raise _BadInput(f"{args.config}: a scenario with private types is a tree; use --format efg")
+            from negotiation.io.efg_tree import game_tree_efg
+            from negotiation.model.compile import typed_tree
+
+            scenarios, side, types, prior = typed
+            tree = typed_tree(scenarios, side, types, prior)
+            game = game_tree_efg(tree, title=scenarios[0].title,
+                                 comment=f"Scenario {scenarios[0].name!r}: {scenarios[0].side_names[side]}'s type "
+                                         "is private (a chance move first); expected payoffs at the leaves.")
+            text = _written(write_efg, game, args.config)
+            name = scenarios[0].name
         else:
-            if scenario.moves:
-                raise _BadInput(
-                    f"{args.config}: a scenario with pre-talk moves is a tree; use --format efg"
-                )
-            if not isinstance(scenario.talks, StanceTalks):
-                raise _BadInput(
-                    f"{args.config}: the talks are a bargaining problem, not a strategic game"
-                )
-            A, B, _ = stage_payoffs(scenario, [])
-            game = NormalFormGame(
-                scenario.title,
-                scenario.side_names,
-                (tuple(scenario.talks.actions[0]), tuple(scenario.talks.actions[1])),
-                A[0],
-                B[0],
-                f"Talks of scenario {scenario.name!r}: expected payoffs of each pair of stances.",
-            )
-            text = _written(write_nfg, game, args.config)
+            scenario = load_scenario(args.config)
+            name = scenario.name
     except (_BadInput, ConfigError) as error:
         return _fail(error, str(args.config))
-    out = (
-        Path(args.out)
-        if args.out
-        else Path("results") / scenario.name / f"{scenario.name}.{args.format}"
-    )
+    try:
+        if typed is None:
+            text = _export_text(args, scenario)
+    except (_BadInput, ConfigError) as error:
+        return _fail(error, str(args.config))
+    out = Path(args.out) if args.out else Path("results") / name / f"{name}.{args.format}"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
@@ -490,6 +481,49 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _fail(_BadInput(f"{out}: cannot write the file ({error.strerror})"), str(out))
     print(out)
     return 0
+
+
+def _typed(config: str):
+    """The private types of a scenario file with ``[types]`` (see :func:`negotiation.io.types.typed_scenarios`)."""
+    from negotiation.io.config import read_config, resolve_config_path
+    from negotiation.io.types import typed_scenarios
+
+    path = resolve_config_path(config)
+    if path.suffix != ".toml":
+        return None
+    data = read_config(path)
+    return typed_scenarios(data, path.name) if "types" in data else None
+
+
+def _export_text(args: argparse.Namespace, scenario) -> str:
+    """A one-round scenario as a Gambit file."""
+    if args.format == "efg":
+        if not isinstance(scenario.talks, StanceTalks):
+            raise _BadInput(
+                f"{args.config}: the talks are a bargaining problem, which a Gambit file "
+                "cannot hold; only scenarios with stance talks can be exported"
+            )
+        text = _written(write_efg, scenario_to_efg(scenario), args.config)
+    else:
+        if scenario.moves:
+            raise _BadInput(
+                f"{args.config}: a scenario with pre-talk moves is a tree; use --format efg"
+            )
+        if not isinstance(scenario.talks, StanceTalks):
+            raise _BadInput(
+                f"{args.config}: the talks are a bargaining problem, not a strategic game"
+            )
+        A, B, _ = stage_payoffs(scenario, [])
+        game = NormalFormGame(
+            scenario.title,
+            scenario.side_names,
+            (tuple(scenario.talks.actions[0]), tuple(scenario.talks.actions[1])),
+            A[0],
+            B[0],
+            f"Talks of scenario {scenario.name!r}: expected payoffs of each pair of stances.",
+        )
+        text = _written(write_nfg, game, args.config)
+    return text
 
 
 def _written(writer: Any, game: Any, config: str) -> str:

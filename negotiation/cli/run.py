@@ -42,6 +42,34 @@ def _run_rounds(args: argparse.Namespace, game) -> int:
     return 0
 
 
+def _types_game(args: argparse.Namespace):
+    from negotiation.io.config import read_config
+
+    path = resolve_config_path(args.config)
+    data = read_config(path)
+    from negotiation.io.types import typed_scenarios
+
+    return typed_scenarios(data, path.name, parse_overrides(args.set)) if "types" in data else None
+
+
+def _run_types(args: argparse.Namespace, typed) -> int:
+    from negotiation.analysis.types import analyze_types
+    from negotiation.viz.types_figures import write_types_results
+
+    scenarios = typed[0]
+    out = Path(args.out) if args.out else Path("results") / scenarios[0].name
+    check_out_dir(out, staged=True)
+    analysis = analyze_types(*typed)
+    written = write_types_results(analysis, out, figures=not args.no_figures)
+    if args.json:
+        print(json.dumps(analysis.to_dict(), indent=2))
+    else:
+        print(analysis.text())
+        print()
+        print(f"Wrote {len(written)} files to {out}/")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from negotiation.analysis.pipeline import analyze
     from negotiation.analysis.summary import text_summary
@@ -50,6 +78,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     game = _rounds_game(args)
     if game is not None:  # a year of rounds, not one round: its own pipeline
         return _run_rounds(args, game)
+    typed = _types_game(args)
+    if typed is not None:  # private types: a Bayesian game, its own pipeline
+        return _run_types(args, typed)
     scenario = load_scenario(args.config, parse_overrides(args.set))
     out = Path(args.out) if args.out else Path("results") / scenario.name
     # a bad folder is refused before the (possibly long) solve, not after it
@@ -80,6 +111,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if game is not None:
         print(f"{resolve_config_path(args.config)}: valid rounds scenario {game.name!r}: {len(game.space.issues)} "
               f"issues ({len(game.states())} states), {len(game.rounds)} rounds")
+        return 0
+    typed = _types_game(args)
+    if typed is not None:
+        scenarios, side, types, prior = typed
+        print(f"{resolve_config_path(args.config)}: valid scenario {scenarios[0].name!r} with private types of "
+              f"{scenarios[0].side_names[side]}: " + ", ".join(f"{t} {p:g}" for t, p in zip(types, prior, strict=True)))
         return 0
     scenario = load_scenario(args.config, parse_overrides(args.set))
     path = resolve_config_path(args.config)

@@ -522,6 +522,10 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<config>",
     ConfigError
         Listing every problem found, each with its key path, value and what was expected.
     """
+    if isinstance(data, Mapping) and "types" in data:
+        raise ConfigError(source, [ConfigProblem(
+            "types", "private types", "a scenario without private types here: a scenario with [types] is solved by "
+            "`negotiation run` and exported by `negotiation export`; sweep, report and solve take complete information")])
     if isinstance(data, Mapping) and "rounds" in data:
         raise ConfigError(source, [ConfigProblem(
             "rounds", f"{len(data['rounds'])} rounds" if isinstance(data["rounds"], list) else data["rounds"],

@@ -241,7 +241,9 @@ def game_tree_efg(
         if v in stages:
             name = named(stage_name, v)
             stage_names[v] = name
-            infoset_name = f"{players[int(tree.player[v])]} at {name}"
+            # a stage root the mover cannot tell from others (a type it does not see) shares their set
+            infoset_name = (f"{players[int(tree.player[v])]} at {name}" if len(tree.infosets[s].members) == 1
+                            else tree.infosets[s].label)
         elif v in column_of:
             row = column_of[v]
             name = f"{stage_names[row]}: {players[int(tree.player[row])]} {tree.actions(row)[int(tree.action[v])]}"

@@ -32,7 +32,7 @@ from negotiation.io.key_paths import numeric_key_paths
 __all__ = ["MODEL_SECTIONS", "model_key_paths", "source_of", "source_problems", "source_text"]
 
 #: The sections whose numbers are the model (not how it is solved, swept or sourced).
-MODEL_SECTIONS = ("sides", "moves", "talks", "dynamics")
+MODEL_SECTIONS = ("sides", "moves", "talks", "dynamics", "types")
 
 
 def model_key_paths(config: Mapping[str, Any]) -> list[str]:

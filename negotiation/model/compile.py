@@ -41,6 +41,7 @@ from negotiation.model.scenario import MOVE_ACTIONS, BargainingTalks, Scenario, 
 from negotiation.model.tree import GameTree, TreeBuilder
 
 __all__ = [
+    "typed_tree",
     "history_label",
     "histories",
     "move_infosets",
@@ -253,12 +254,32 @@ def scenario_tree(scenario: Scenario) -> GameTree:
     >>> tree.size, tree.batch_size, tree.labels[:2], tree.outcome_names
     (55, 1, ('entity_listing', 'anti_dumping_probe'), ('truce', 'deadlock', 'escalation'))
     """
+    b = TreeBuilder(scenario.side_names)
+    payoffs, lotteries = _build_scenario(b, scenario, None)
+    n = scenario.batch_size
+    if payoffs is None:
+        return b.build(np.zeros((n, 0, 2)), np.zeros((n, 0, len(OUTCOMES))), OUTCOMES, batch_size=n)
+    T = b.terminals
+    return b.build(payoffs.reshape(n, T, 2), lotteries.reshape(n, T, len(OUTCOMES)), OUTCOMES)
+
+
+def _build_scenario(b: TreeBuilder, scenario: Scenario, parent: int | None, private: tuple[int, str] | None = None,
+                    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Add a scenario's decisions and talks under ``parent``; return the terminals' payoffs and
+    lotteries in the order added (None for bargaining talks). With ``private = (side, type)``
+    the side's information sets are keyed by its type (it knows it) and the other side's are
+    not (it does not): one tree per type under a chance move, sharing the other side's sets."""
     talks = scenario.talks
     played = histories(scenario)
     side_names = scenario.side_names
-    b = TreeBuilder(side_names)
     problems = _bargaining_problems(scenario, played) if isinstance(talks, BargainingTalks) else None
     leaf = [0]
+
+    def key(player: int, *parts: Any) -> tuple:
+        return (*parts, private[1]) if private is not None and private[0] == player else parts
+
+    def named(player: int, text: str) -> str:
+        return f"{text} ({side_names[player]} {private[1]})" if private is not None and private[0] == player else text
 
     def build(parent: int | None, depth: int, history: dict[str, str]) -> None:
         if depth == len(scenario.moves):
@@ -268,27 +289,49 @@ def scenario_tree(scenario: Scenario) -> GameTree:
             if problems is not None:
                 b.add_bargain(parent, problems[h], label)
                 return
-            row = b.add_personal(parent, 0, ("talks", h), talks.actions[0], label,
-                                 infoset_label=f"{side_names[0]} at talks: {label}")
+            row = b.add_personal(parent, 0, key(0, "talks", h), talks.actions[0], label,
+                                 infoset_label=named(0, f"{side_names[0]} at talks: {label}"))
             for a in talks.actions[0]:
-                column = b.add_personal(row, 1, ("talks", h), talks.actions[1], f"{label}: {side_names[0]} {a}",
-                                        infoset_label=f"{side_names[1]} at talks: {label}")
+                column = b.add_personal(row, 1, key(1, "talks", h), talks.actions[1], f"{label}: {side_names[0]} {a}",
+                                        infoset_label=named(1, f"{side_names[1]} at talks: {label}"))
                 for _ in talks.actions[1]:
                     b.add_terminal(column)
             return
         move = scenario.moves[depth]
-        node = b.add_personal(parent, side_names.index(move.maker), ("move", depth, tuple(history.items())),
-                              MOVE_ACTIONS, move.name, infoset_label=move.name)
+        maker = side_names.index(move.maker)
+        # with types, a move's sets are named with their history too (one per history and type)
+        where = move.name if private is None else f"{move.name} after {history_label(history)}"
+        node = b.add_personal(parent, maker, key(maker, "move", depth, tuple(history.items())),
+                              MOVE_ACTIONS, move.name, infoset_label=named(maker, where))
         for action in MOVE_ACTIONS:
             build(node, depth + 1, {**history, move.name: action})
 
-    build(None, 0, {})
-    n = scenario.batch_size
+    build(parent, 0, {})
     if problems is not None:
-        return b.build(np.zeros((n, 0, 2)), np.zeros((n, 0, len(OUTCOMES))), OUTCOMES, batch_size=n)
+        return None, None
     payoffs, lotteries = talks_payoffs(scenario, played)
-    T = b.terminals
-    return b.build(payoffs.reshape(n, T, 2), lotteries.reshape(n, T, len(OUTCOMES)), OUTCOMES)
+    return payoffs, lotteries
+
+
+def typed_tree(scenarios: Sequence[Scenario], side: int, types: Sequence[str], prior: Sequence[float]) -> GameTree:
+    """The game where ``side`` privately knows its type: a chance move draws the type with
+    ``prior``; under type ``t`` the game is ``scenarios[t]`` (the scenario with that type's
+    values), the side's information sets are its own per type, and the other side's span
+    every type (it sees every move, not the type): a Bayesian game (Harsanyi 1967-68).
+
+    Every scenario must be a single point with stance talks.
+    """
+    base = scenarios[0]
+    if not isinstance(base.talks, StanceTalks) or any(s.batch_size != 1 for s in scenarios):
+        raise ValueError("types need single-point scenarios with stance talks")
+    b = TreeBuilder(base.side_names)
+    root = b.add_chance(None, tuple(types), np.asarray(prior, dtype=float), f"type of {base.side_names[side]}")
+    payoffs, lotteries = [], []
+    for scenario, name in zip(scenarios, types, strict=True):
+        p, lot = _build_scenario(b, scenario, root, (side, name))
+        payoffs.append(p.reshape(1, -1, 2))
+        lotteries.append(lot.reshape(1, -1, len(OUTCOMES)))
+    return b.build(np.concatenate(payoffs, axis=1), np.concatenate(lotteries, axis=1), OUTCOMES)
 
 
 def move_infosets(tree: GameTree, move: str) -> tuple[int, ...]:
