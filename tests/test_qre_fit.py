@@ -287,7 +287,9 @@ def test_cli_missing_files_exit_2(capsys, tmp_path):
     assert code == 2 and err.startswith(f"{tmp_path / 'none.json'}: no such file")
 
 
-def test_cli_refuses_extensive_games(capsys):
+def test_cli_checks_extensive_games_counts_against_their_information_sets(capsys):
+    # a .efg is fitted as an agent QRE (tests/test_qre_fit_efg.py): strategic-form counts are
+    # refused, naming the counts file and the information sets expected
     code, out, err = negotiation(capsys, "fit", BEER_QUICHE, "--counts", COUNTS_3X3)
     assert code == 2 and out == ""
-    assert "not supported yet" in err and err.startswith(str(BEER_QUICHE))
+    assert err.startswith(f"{COUNTS_3X3}: [0] has 3 entries: expected a list of 2 information sets")

@@ -22,6 +22,16 @@ in Gambit's ``logit_estimate`` (Bland and Turocy 2023): the profile that explain
 is the QRE reached by continuation from the centroid, never another QRE at the same
 :math:`\lambda`.
 
+Extensive games. :func:`agent_logit_qre_fit` fits the agent logit QRE of a two-player
+extensive game (McKelvey and Palfrey 1998; :mod:`negotiation.solvers.agent_qre`) to counts
+:math:`c_{iha}` of the actions chosen at each information set, with
+:math:`L(\lambda) = \sum_{i, h, a} c_{iha} \log \sigma_\lambda(a \mid h)` along the
+branch that starts at the centroid; the steps below are the same (one trace, the best
+traced point, Brent on :math:`\nu`, Newton at fixed :math:`\lambda` between traced points,
+the same statuses and interval), with the agent tracer's chart and
+:math:`\nu = \log(1 + \lambda)` (:math:`s = 1` below; the trace still stops at
+:math:`\lambda s = 10^8`, :math:`s` the larger payoff range).
+
 Units. :math:`\lambda` multiplies the payoffs **as written in the file**, exactly as in
 Gambit (``logit_solve_lambda``): multiplying both players' payoffs by :math:`c > 0` divides
 :math:`\hat\lambda` by :math:`c` and changes neither the fitted strategies nor
@@ -82,6 +92,8 @@ McKelvey, R. D. and Palfrey, T. R. (1995). Quantal response equilibria for norma
 games. *Games and Economic Behavior* 10, 6--38.
 Bland, J. R. and Turocy, T. L. (2023). Quantal response equilibrium as a structural model
 for estimation: the missing manual. SSRN 4425515.
+McKelvey, R. D. and Palfrey, T. R. (1998). Quantal response equilibria for extensive form
+games. *Experimental Economics* 1, 9--41.
 Turocy, T. L. (2005). A dynamic homotopy interpretation of the logistic quantal response
 equilibrium correspondence. *Games and Economic Behavior* 51, 243--263.
 
@@ -119,7 +131,10 @@ from negotiation.solvers.qre_trace import (
 )
 from negotiation.solvers.records import payoff_scales
 
-__all__ = ["FIT_STATUSES", "QREFit", "QREFits", "log_likelihoods", "logit_qre_fit", "logit_qre_fits"]
+__all__ = [
+    "FIT_STATUSES", "AgentQREFit", "QREFit", "QREFits", "agent_logit_qre_fit", "log_likelihoods", "logit_qre_fit",
+    "logit_qre_fits",
+]
 
 #: How a fit ended: a finite maximum; the likelihood increases without bound along the
 #: branch (lambda-hat = infinity); the likelihood is the same all along the branch (lambda
@@ -217,13 +232,17 @@ def _counts(counts: ArrayLike, shape: tuple[int, int], name: str) -> np.ndarray:
     return c
 
 
-def _level(level: float | None) -> float | None:
+def _level(level: float | None) -> tuple[float | None, float | None]:
+    """The level checked, and the drop of L at the ends of its interval (None, None if no
+    interval is asked)."""
     if level is None:
-        return None
+        return None, None
     level = float(level)
     if not 0 < level < 1:
         raise ValueError(f"level = {level!r}: expected a number in (0, 1)")
-    return level
+    from scipy.special import chdtri
+
+    return level, 0.5 * float(chdtri(1, 1.0 - level))  # chi2_1(0.95) / 2 = 1.92
 
 
 # --------------------------------------------------------------------------- likelihood
@@ -271,17 +290,23 @@ def _logsumexp(z: np.ndarray) -> np.ndarray:
     return top + np.log(np.exp(z - top).sum(axis=0))
 
 
-class _Branch:
-    """One game's traced branch and the likelihood of its counts along it."""
+class _BranchPoints:
+    """A traced branch (points ``u`` of shape (dim, k) in arc-length order, last row
+    :math:`\nu`) and the likelihood of the counts along it; subclasses supply Newton's
+    method at fixed :math:`\nu` (``_newton``) and the likelihood of chart points
+    (``_log_likelihoods``)."""
 
-    def __init__(self, a: np.ndarray, b: np.ndarray, points: np.ndarray, c: np.ndarray, d: np.ndarray):
-        self.a, self.b = a[..., None], b[..., None]  # (m, n, 1): batch last, one game
-        self.u = points  # (k, K) in arc-length order
+    def __init__(self, points: np.ndarray):
+        self.u = points
         self.nu = points[-1]
-        self.c, self.d = c, d
-        self.m = a.shape[0]
-        self.L = _point_log_likelihood(points, c, d, self.m)
+        self.L = self._log_likelihoods(points)
         self.unrefined = False
+
+    def _newton(self, start: np.ndarray, nu: float) -> tuple[np.ndarray, bool]:
+        raise NotImplementedError
+
+    def _log_likelihoods(self, u: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
     def solve(self, j: int, nu: float) -> np.ndarray:
         """The branch point at ``nu`` on the traced segment ``[j, j + 1]``: Newton's method
@@ -308,17 +333,30 @@ class _Branch:
                 step *= 0.5
                 if abs(step) < _NU_TOL:
                     break
-        raise RuntimeError(f"logit_qre_fit: Newton's method failed on the branch at lam*s = {np.expm1(nu):.6g}")
+        raise RuntimeError(f"logit QRE fit: Newton's method failed on the branch at nu = {nu:.6g}")
+
+    def log_likelihood(self, j: int, nu: float) -> float:
+        return float(self._log_likelihoods(self.solve(j, nu)[:, None])[0])
+
+
+class _Branch(_BranchPoints):
+    """One bimatrix game's traced branch (normalised payoffs) and its counts."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, points: np.ndarray, c: np.ndarray, d: np.ndarray):
+        self.a, self.b = a[..., None], b[..., None]  # (m, n, 1): batch last, one game
+        self.c, self.d = c, d
+        self.m = a.shape[0]
+        super().__init__(points)
 
     def _newton(self, start: np.ndarray, nu: float) -> tuple[np.ndarray, bool]:
         sol, ok = _fixed_mu(self.a, self.b, start[:, None], np.array([nu]), self.m)
         return sol[:, 0], bool(ok[0])
 
-    def log_likelihood(self, j: int, nu: float) -> float:
-        return float(_point_log_likelihood(self.solve(j, nu)[:, None], self.c, self.d, self.m)[0])
+    def _log_likelihoods(self, u: np.ndarray) -> np.ndarray:
+        return _point_log_likelihood(u, self.c, self.d, self.m)
 
 
-def _maximise(branch: _Branch, k: int) -> tuple[float, float, np.ndarray, int]:
+def _maximise(branch: _BranchPoints, k: int) -> tuple[float, float, np.ndarray, int]:
     """The maximum of L over the segments next to the traced point k: (nu, L, u, the
     segment that holds it)."""
     from scipy.optimize import minimize_scalar
@@ -345,7 +383,7 @@ def _maximise(branch: _Branch, k: int) -> tuple[float, float, np.ndarray, int]:
     return best
 
 
-def _crossing(branch: _Branch, j: int, lo: float, hi: float, threshold: float) -> float:
+def _crossing(branch: _BranchPoints, j: int, lo: float, hi: float, threshold: float) -> float:
     """nu in [lo, hi] on segment j where L crosses ``threshold`` (Brent's root finder)."""
     from scipy.optimize import brentq
 
@@ -359,7 +397,7 @@ def _crossing(branch: _Branch, j: int, lo: float, hi: float, threshold: float) -
     return float(brentq(f, lo, hi, xtol=_NU_TOL, rtol=1e-12))
 
 
-def _interval(branch: _Branch, j: int, nu_hat: float, L_hat: float, drop: float, reached_end: bool) -> tuple[float, float]:
+def _interval(branch: _BranchPoints, j: int, nu_hat: float, L_hat: float, drop: float, reached_end: bool) -> tuple[float, float]:
     """The range of nu over the arc of the branch around nu_hat (which lies on the traced
     segment [j, j + 1], or at the last point j = K - 1) on which L >= L_hat - drop: its ends
     are the first traced points below the threshold walking outward, refined on their
@@ -390,6 +428,57 @@ def _interval(branch: _Branch, j: int, nu_hat: float, L_hat: float, drop: float,
         return low_end, np.nan
     arc.extend([low_end, high_end])
     return min(arc), max(arc)
+
+
+@dataclass(frozen=True, eq=False)
+class _Outcome:
+    """The fit on one traced branch, in the tracer's nu = log(1 + lambda s)."""
+
+    status: str
+    nu: float  # inf where unbounded, 0 where flat, NaN where failed
+    log_likelihood: float
+    u: np.ndarray | None  # the fitted chart point
+    interval: tuple[float, float]  # in nu; NaN if not asked
+    notes: list[str]
+    segment: int = 0  # the traced segment [j, j + 1] that holds the fitted point
+
+
+def _fit_on_branch(branch: _BranchPoints, stop: str, total: float, drop: float | None, scale: float) -> _Outcome:
+    """Steps 2--4 of the module docstring and the profile interval on one traced branch
+    (``stop`` how its trace ended, ``total`` the number of observations, ``drop`` half the
+    chi-square quantile or None, ``scale`` the s of nu = log(1 + lambda s))."""
+    reached_end = stop == "lam_max"
+    notes: list[str] = []
+    if not reached_end:
+        notes.append(f"the trace stopped early ({stop}) at lam = {np.expm1(branch.nu[-1]) / scale:.6g}")
+    K = branch.u.shape[1]
+    L_max = float(branch.L.max())
+    flat = _FLAT * (1.0 + total)
+    nan2 = (np.nan, np.nan)
+    if reached_end and L_max - float(branch.L.min()) <= flat:
+        notes.append("the likelihood does not depend on lam along the principal branch (the "
+                     "observed players' strategies stay where they are): lam is not identified; "
+                     "the strategies are those at lam = 0")
+        return _Outcome("flat", 0.0, L_max, branch.u[:, 0], nan2 if drop is None else (0.0, np.inf), notes)
+    if branch.L[-1] >= L_max - flat:
+        if not reached_end:
+            notes.append("the likelihood was still increasing where the trace stopped: no estimate")
+            return _Outcome("failed", np.nan, np.nan, None, nan2, notes, 0)
+        status, nu_hat, L_hat, u_hat, j = "unbounded", float(branch.nu[-1]), float(branch.L[-1]), branch.u[:, -1], K - 1
+        notes.append(
+            f"the likelihood increases without bound along the principal branch (to within "
+            f"rounding up to lam = {np.expm1(nu_hat) / scale:.3g}): its supremum is approached as lam "
+            "grows, no finite estimate; the strategies and the log-likelihood are the end of "
+            "the trace (the supremum)"
+        )
+    else:
+        status = "maximum"
+        nu_hat, L_hat, u_hat, j = _maximise(branch, int(np.argmax(branch.L)))
+        if branch.unrefined:
+            notes.append("the maximum could not be refined between traced points (Newton's method "
+                         "failed there); lambda-hat is the best point found")
+    interval = nan2 if drop is None else _interval(branch, j, nu_hat, L_hat, drop, reached_end)
+    return _Outcome(status, np.inf if status == "unbounded" else nu_hat, L_hat, u_hat, interval, notes, j)
 
 
 # --------------------------------------------------------------------------- public API
@@ -442,12 +531,7 @@ def logit_qre_fits(
     empty = (c.sum(axis=1) + d.sum(axis=1)) == 0
     if empty.any():
         raise ValueError(f"game {int(np.argmax(empty))}: all counts are zero; nothing to fit")
-    level = _level(level)
-    drop = None
-    if level is not None:
-        from scipy.special import chdtri
-
-        drop = 0.5 * float(chdtri(1, 1.0 - level))  # chi2_1(0.95) / 2 = 1.92
+    level, drop = _level(level)
     s = payoff_scales(A, B)
     An, Bn = A / s[:, None, None], B / s[:, None, None]
     # traced to the cap: a target that is never crossed (inf) turns off the early stop at a
@@ -464,57 +548,20 @@ def logit_qre_fits(
     notes: list[list[str]] = []
     for g in range(G):
         branch = _Branch(An[g], Bn[g], np.array(traces.points[g]).T, c[g], d[g])
-        stop = STOPS[traces.stop[g]]
-        reached_end = stop == "lam_max"
         note: list[str] = []
         if not np.isnan(traces.bifurcation[g, 0]):
             note.append(f"the branch passes a branch point near lam*s = {traces.bifurcation[g, 0]:.6g} "
                         "(a non-generic game); the tracer continued straight through it")
-        if not reached_end:
-            note.append(f"the trace stopped early ({stop}) at lam = {np.expm1(branch.nu[-1]) / s[g]:.6g}")
-        K = branch.u.shape[1]
-        L_max = float(branch.L.max())
-        flat = _FLAT * (1.0 + c[g].sum() + d[g].sum())
-        if reached_end and L_max - float(branch.L.min()) <= flat:
-            status.append("flat")
-            loglik[g] = L_max
-            u_hat, j, nu_hat = branch.u[:, 0], 0, 0.0
-            note.append("the likelihood does not depend on lam along the principal branch (the "
-                        "observed players' strategies stay where they are): lam is not identified; "
-                        "the strategies are those at lam = 0")
-        elif branch.L[-1] >= L_max - flat:
-            if not reached_end:
-                status.append("failed")
-                note.append("the likelihood was still increasing where the trace stopped: no estimate")
-                notes.append(note)
-                continue
-            status.append("unbounded")
-            lam[g] = np.inf
-            loglik[g] = float(branch.L[-1])
-            u_hat, j, nu_hat = branch.u[:, -1], K - 1, float(branch.nu[-1])
-            note.append(
-                f"the likelihood increases without bound along the principal branch (to within "
-                f"rounding up to lam*s = {np.expm1(nu_hat):.3g}): its supremum is approached as lam "
-                "grows, no finite estimate; the strategies and the log-likelihood are the end of "
-                "the trace (the supremum)"
-            )
-        else:
-            k = int(np.argmax(branch.L))
-            nu_hat, L_hat, u_hat, j = _maximise(branch, k)
-            if branch.unrefined:
-                note.append("the maximum could not be refined between traced points (Newton's method "
-                            "failed there); lambda-hat is the best point found")
-            status.append("maximum")
-            lam[g] = np.expm1(nu_hat) / s[g]
-            loglik[g] = L_hat
-        x, y = profiles(u_hat[:, None], m)
+        outcome = _fit_on_branch(branch, STOPS[traces.stop[g]], c[g].sum() + d[g].sum(), drop, s[g])
+        status.append(outcome.status)
+        notes.append(note + outcome.notes)
+        if outcome.status == "failed":
+            continue
+        lam[g] = np.nan if outcome.status == "flat" else np.expm1(outcome.nu) / s[g]
+        loglik[g] = outcome.log_likelihood
+        x, y = profiles(outcome.u[:, None], m)
         row[g], column[g] = x[0], y[0]
-        if drop is not None and status[-1] == "flat":
-            interval[g] = 0.0, np.inf
-        elif drop is not None:
-            low, high = _interval(branch, j, nu_hat, float(loglik[g]), drop, reached_end)
-            interval[g] = np.expm1(low) / s[g], np.expm1(high) / s[g]
-        notes.append(note)
+        interval[g] = np.expm1(outcome.interval) / s[g]
     # a maximum on a later crossing of its lambda (past a turning point) is not what
     # Gambit's logit_solve_lambda returns at that lambda: say so
     finite = np.flatnonzero(np.isfinite(lam) & (lam > 0))
@@ -608,4 +655,185 @@ def logit_qre_fit(
         level=fits.level,
         payoff_scale=float(fits.payoff_scale[0]),
         notes=fits.notes[0],
+    )
+
+
+# --------------------------------------------------------------------------- extensive games
+
+
+@dataclass(frozen=True, eq=False)
+class AgentQREFit:
+    r"""A maximum-likelihood agent logit QRE fit of an extensive game.
+
+    The fields of :class:`QREFit`, with the behaviour profile in place of ``row`` and
+    ``column``; ``lam`` is also ``None`` where the likelihood is flat, and ``log_likelihood``
+    is :math:`\sum_{i, h, a} c_{iha} \log \sigma(a \mid h)`.
+
+    Attributes
+    ----------
+    behaviour : ``[player][information set][action]`` of float
+        The fitted behaviour profile, each player's sets in ``tree.player_infosets(player)``
+        order (order of appearance), actions in ``tree.infosets[s].actions`` order.
+    payoff_scale : float
+        The larger of the two players' payoff ranges, :math:`s`; the trace goes to
+        :math:`\lambda s = 10^8`.
+    """
+
+    lam: float | None
+    log_likelihood: float
+    behaviour: tuple[tuple[tuple[float, ...], ...], ...]
+    status: str
+    interval: tuple[float, float] | None
+    level: float | None
+    payoff_scale: float
+    notes: tuple[str, ...]
+
+
+class _AgentBranch(_BranchPoints):
+    """The traced agent-QRE branch of a tree (chart of :mod:`negotiation.solvers.agent_qre`,
+    nu = log(1 + lambda) with lambda in file units) and the counts, one per slot."""
+
+    def __init__(self, game, points: np.ndarray, counts: np.ndarray):
+        self.game, self.counts = game, counts
+        super().__init__(points)
+
+    def _newton(self, start: np.ndarray, nu: float) -> tuple[np.ndarray, bool]:
+        from negotiation.solvers.agent_qre import _fixed_lambda
+
+        return _fixed_lambda(self.game, start, nu)
+
+    def _log_likelihoods(self, u: np.ndarray) -> np.ndarray:
+        # normalised log-probabilities from the chart: exact where a probability underflows
+        logs = np.stack([self.game.normalised(u[:, i]) for i in range(u.shape[1])])
+        return _weighted_logs(self.counts, logs)
+
+
+def _agent_counts(tree, counts) -> list[list[np.ndarray]]:
+    """Counts ``[player][set][action]`` checked against the tree's information sets."""
+    if not isinstance(counts, list | tuple) or len(counts) != 2:
+        raise ValueError("counts must hold one list per player")
+    out: list[list[np.ndarray]] = []
+    for player in (0, 1):
+        sets = tree.player_infosets(player)
+        if len(counts[player]) != len(sets):
+            raise ValueError(f"counts[{player}] must have {len(sets)} information sets; got {len(counts[player])}")
+        out.append([_counts(c, (len(tree.infosets[s].actions),), f"counts[{player}][{k}]")
+                    for k, (s, c) in enumerate(zip(sets, counts[player], strict=True))])
+    if sum(float(c.sum()) for sets in out for c in sets) == 0:
+        raise ValueError("all counts are zero; nothing to fit")
+    return out
+
+
+def agent_logit_qre_fit(
+    tree,
+    counts,
+    *,
+    level: float | None = None,
+    first_step: float = FIRST_STEP,
+    max_accel: float = MAX_ACCEL,
+    max_steps: int = 20_000,
+) -> AgentQREFit:
+    r"""Maximum-likelihood agent logit QRE of a two-player extensive game, on its principal
+    branch.
+
+    The estimator of the module docstring with the agent QRE of
+    :mod:`negotiation.solvers.agent_qre` in place of the bimatrix QRE: counts
+    :math:`c_{iha}` of how often player :math:`i` chose action :math:`a` at information set
+    :math:`h`, and
+
+    .. math:: \hat\lambda = \arg\max_\lambda \sum_{i, h, a} c_{iha} \log \sigma_\lambda(a \mid h)
+
+    along the branch that starts at the centroid, :math:`\lambda` multiplying the tree's
+    payoffs as given (as Gambit's ``logit_solve_lambda``). The branch is traced once to
+    :math:`\lambda s = 10^8` (:math:`s` the larger payoff range), recording each point;
+    the maximum is bracketed by the best traced point and refined by Brent's method on
+    :math:`\nu = \log(1 + \lambda)`, each evaluation Newton's method at fixed
+    :math:`\lambda` started on the chord between traced points. Statuses and the
+    profile-likelihood interval are those of :func:`logit_qre_fits`.
+
+    Parameters
+    ----------
+    tree : GameTree
+        A two-player game with perfect recall (a batch of one), float payoffs.
+    counts : ``[player][information set][action]`` of numbers >= 0
+        Each player's information sets in ``tree.player_infosets(player)`` order, actions
+        in ``tree.infosets[s].actions`` order; not all zero.
+    level : float, optional
+        Confidence level of a profile-likelihood interval (for example 0.95).
+    first_step, max_accel, max_steps
+        Options of the tracer (:func:`negotiation.solvers.agent_qre.agent_logit_qre`).
+
+    Returns
+    -------
+    AgentQREFit
+
+    Raises
+    ------
+    ValueError
+        Counts of the wrong shape, negative, not finite or all zero; ``level`` outside (0, 1).
+    ImperfectRecallError, UnsupportedGameError
+        As :func:`negotiation.solvers.sequence_form.sequence_form`.
+    RuntimeError
+        The branch could not be traced far enough to locate the maximum.
+
+    References
+    ----------
+    McKelvey and Palfrey (1998); Bland and Turocy (2023).
+
+    Examples
+    --------
+    One decision between payoffs 1 and 0: :math:`\sigma(\text{good}) = 1 / (1 + e^{-\lambda})`,
+    and 3 of 4 observed choices of it give :math:`\hat\lambda = \log 3`:
+
+    >>> from negotiation.model.tree import TreeBuilder
+    >>> b = TreeBuilder(("one", "two"))
+    >>> root = b.add_personal(None, 0, "h", ("good", "bad"))
+    >>> _ = b.add_terminal(root), b.add_terminal(root)
+    >>> fit = agent_logit_qre_fit(b.build([[1.0, 0.0], [0.0, 0.0]]), [[[3, 1]], []])
+    >>> fit.status, round(fit.lam, 6), round(float(np.log(3)), 6)
+    ('maximum', 1.098612, 1.098612)
+    """
+    from negotiation.solvers.agent_qre import _prepare, _trace
+
+    checked = _agent_counts(tree, counts)
+    level, drop = _level(level)
+    game = _prepare(tree)
+    by_set = {s: c for player in (0, 1) for s, c in zip(tree.player_infosets(player), checked[player], strict=True)}
+    flat_counts = np.concatenate([by_set[s] for s in game.order])
+    payoffs = np.asarray(tree.payoffs[0], dtype=float)
+    s = float(np.ptp(payoffs, axis=0).max(initial=0.0)) if payoffs.size else 0.0
+    s = s if s > 0 else 1.0
+    points: list[np.ndarray] = []
+
+    def record(u: np.ndarray) -> bool:
+        points.append(u.copy())
+        return False  # never stop early: a maximum at large lambda must not be missed
+
+    trace, _ = _trace(game, stop=record, lam_max=_NORMALISED_LAM_CAP / s, max_steps=max_steps,
+                      first_step=first_step, max_accel=max_accel)
+    branch = _AgentBranch(game, np.array(points).T, flat_counts)
+    outcome = _fit_on_branch(branch, trace.status, float(flat_counts.sum()), drop, 1.0)
+    if outcome.status == "failed":
+        raise RuntimeError("agent_logit_qre_fit: " + "; ".join(outcome.notes))
+    notes = list(outcome.notes)
+    if outcome.status == "maximum" and outcome.nu > 0:
+        # Gambit's logit_solve_lambda returns the first crossing of lambda-hat: a traced
+        # point beyond nu-hat before the maximum's segment means the branch folded back
+        if np.any(branch.nu[: outcome.segment + 1] > outcome.nu + _NU_TOL):
+            notes.append("the maximum lies past a turning point of the branch: the first crossing of "
+                         "this lambda (Gambit's logit_solve_lambda) is another QRE")
+    sigma = np.exp(game.normalised(outcome.u))
+    fitted = {s_: tuple(float(p) for p in sigma[a0 : a0 + len(tree.infosets[s_].actions)])
+              for s_, a0 in zip(game.order, game.starts, strict=True)}
+    behaviour = tuple(tuple(fitted[s_] for s_ in tree.player_infosets(player)) for player in (0, 1))
+    finite = outcome.status == "maximum"
+    return AgentQREFit(
+        lam=float(np.expm1(outcome.nu)) if finite else None,
+        log_likelihood=float(outcome.log_likelihood),
+        behaviour=behaviour,
+        status=outcome.status,
+        interval=None if level is None else (float(np.expm1(outcome.interval[0])), float(np.expm1(outcome.interval[1]))),
+        level=level,
+        payoff_scale=s,
+        notes=tuple(notes),
     )
