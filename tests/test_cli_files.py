@@ -438,15 +438,17 @@ def test_solve_a_game_with_hidden_information_by_the_sequence_form(capsys):
     # Kuhn poker: chance deals, bets are seen, cards are not; the value to player 1 is -1/18
     # (Kuhn 1950), whichever equilibrium is found
     data = solve_json(capsys, str(EFG_DATA / "kuhn_poker.efg"), "--exact")
-    assert data["method"] == "sequence_form_lemke" and data["status"] == "incomplete"
-    (eq,) = data["equilibria"]
-    assert eq["exact"]["payoffs"] == ["-1/18", "1/18"] and eq["exact"]["max_regret"] == "0"
-    assert [len(p) for p in eq["strategies"]] == [len(p) for p in data["infosets"]] == [6, 6]
-    for player, sets in zip(eq["strategies"], data["infosets"], strict=True):
-        for probs, infoset in zip(player, sets, strict=True):
-            assert len(probs) == len(infoset["actions"]) and abs(sum(probs) - 1) < 1e-12
-    assert "sequence form" in data["notes"][0] and "not every equilibrium" in data["notes"][0]
-    assert eq["sequential"] is True  # Kuhn's equilibria are sequential
+    assert data["method"] == "sequence_form_enumeration" and data["status"] in ("ok", "degenerate")
+    # Kuhn's family: player 1 bets the king with 3 alpha, alpha in [0, 1/3]: two extreme points
+    assert len(data["equilibria"]) == 2
+    for eq in data["equilibria"]:
+        assert eq["exact"]["payoffs"] == ["-1/18", "1/18"] and eq["exact"]["max_regret"] == "0"
+        assert [len(p) for p in eq["strategies"]] == [len(p) for p in data["infosets"]] == [6, 6]
+        for player, sets in zip(eq["strategies"], data["infosets"], strict=True):
+            for probs, infoset in zip(player, sets, strict=True):
+                assert len(probs) == len(infoset["actions"]) and abs(sum(probs) - 1) < 1e-12
+        assert eq["sequential"] is True  # Kuhn's equilibria are sequential
+    assert "sequence form" in data["notes"][0] and "every extreme" in data["notes"][0]
 
 
 def test_imperfect_recall_is_refused_naming_the_information_set(capsys):

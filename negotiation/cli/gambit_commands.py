@@ -334,39 +334,57 @@ def _equilibria_of_tree(
 
 
 def _solve_sequence_form(tree: GameTree, title: str, args: argparse.Namespace, why: str) -> dict:
-    """One Nash equilibrium by Lemke's algorithm on the sequence form (exact, verified), for a
-    game backward induction cannot take; imperfect recall is refused (exit code 2)."""
+    """Every extreme Nash equilibrium through the sequence form (exact, each verified) for a game
+    backward induction cannot take; for a game too large to enumerate, one by Lemke's algorithm.
+    Imperfect recall is refused (exit code 2)."""
+    from negotiation.solvers.sequence_enumeration import GameTooLargeError, sequence_form_equilibria
     from negotiation.solvers.sequence_lemke import sequence_form_equilibrium
 
-    eq = sequence_form_equilibrium(tree)
+    reason = f"backward induction does not apply ({why.split(':')[0]})"
+    try:
+        found = sequence_form_equilibria(tree)
+        equilibria, status, method = list(found.equilibria), found.status, "sequence_form_enumeration"
+        notes = [f"{reason}: every extreme Nash equilibrium of the sequence form (Koller, Megiddo and von Stengel "
+                 "1996; vertex enumeration in exact arithmetic), each verified (max regret 0); equilibria sharing "
+                 "a realisation plan form a component: "
+                 + "; ".join("(" + ", ".join(str(e + 1) for e in c) + ")" for c in found.components)]
+        notes += list(found.notes)
+    except GameTooLargeError as error:
+        equilibria = [sequence_form_equilibrium(tree)]
+        status, method = "incomplete", "sequence_form_lemke"
+        notes = [f"{reason}; {error}: one Nash equilibrium by Lemke's algorithm on the sequence form, in exact "
+                 "arithmetic and verified (max regret 0); the list is not every equilibrium"]
     infosets = tuple(tuple(tree.infosets[s] for s in tree.player_infosets(p)) for p in (0, 1))
-    notes = [f"backward induction does not apply ({why.split(':')[0]}): one Nash equilibrium by Lemke's "
-             "algorithm on the sequence form (Koller, Megiddo and von Stengel 1996), in exact arithmetic and "
-             "verified (max regret 0); the list is not every equilibrium"]
-    if any(eq.unreached):
-        notes.append("at information sets the player's own plan never reaches, the behaviour shown is uniform "
+    if any(any(eq.unreached) for eq in equilibria):
+        notes.append("at information sets a player's own plan never reaches, the behaviour shown is uniform "
                      "(any behaviour there gives the same equilibrium)")
-    entry = {k: v for k, v in eq.to_dict().items() if k != "exact" or args.exact}
-    entry["subgame_perfect"] = None
-    entry["source"] = "sequence_form"
+    entries = []
+    for eq in equilibria:
+        entry = {k: v for k, v in eq.to_dict().items() if k != "exact" or args.exact}
+        entry["subgame_perfect"] = None
+        entry["source"] = "sequence_form"
+        entries.append(entry)
     data = {
-        "format": "efg", "source": args.path, "status": "incomplete", "method": "sequence_form_lemke",
+        "format": "efg", "source": args.path, "status": status, "method": method,
         "players": list(tree.players),
         "infosets": [[{"number": s.number or k + 1, "name": s.label, "actions": list(s.actions)}
                       for k, s in enumerate(sets)] for sets in infosets],
-        "equilibria": [entry],
+        "equilibria": entries,
         "notes": notes,
     }
     lines = [f"{args.path}: {_title(title)}, an extensive game; players {tree.players[0]}, {tree.players[1]}; "
              f"{len(infosets[0])} + {len(infosets[1])} information sets",
-             "method sequence_form_lemke, status incomplete: 1 equilibrium (Nash; not every equilibrium)", "",
-             "Equilibrium 1: Nash (sequence form, exact); payoffs "
-             + ", ".join(f"{p} {v:.6g}" for p, v in zip(tree.players, eq.payoffs, strict=True))]
-    for player, sets in enumerate(infosets):
-        for k, infoset in enumerate(sets):
-            support = ", ".join(f"{a} {p:.6g}" for a, p in zip(infoset.actions, eq.strategies[player][k], strict=True)
-                                if p > 0)
-            lines.append(f"  {tree.players[player]:<8} infoset {infoset.number or k + 1} \"{infoset.label}\": {support}")
+             f"method {method}, status {status}: {_count(len(equilibria))} (Nash"
+             + ("; not every equilibrium)" if status == "incomplete" else "; every extreme one)")]
+    for number, eq in enumerate(equilibria, start=1):
+        lines += ["", f"Equilibrium {number}: Nash (sequence form, exact); payoffs "
+                  + ", ".join(f"{p} {v:.6g}" for p, v in zip(tree.players, eq.payoffs, strict=True))]
+        for player, sets in enumerate(infosets):
+            for k, infoset in enumerate(sets):
+                support = ", ".join(f"{a} {p:.6g}" for a, p in zip(infoset.actions, eq.strategies[player][k],
+                                                                     strict=True) if p > 0)
+                lines.append(f"  {tree.players[player]:<8} infoset {infoset.number or k + 1} \"{infoset.label}\": "
+                             f"{support}")
     lines += ["", *(f"Note: {n}" for n in notes)]
     return {"json": data, "text": "\n".join(lines)}
 
