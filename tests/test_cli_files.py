@@ -325,7 +325,8 @@ def test_solve_matches_the_golden_output(capsys, path):
     assert data.get("infosets") == golden.get("infosets")
     assert data.get("strategy_labels") == golden.get("strategy_labels")
     # and each equilibrium gains "sequential" (with "beliefs" where it is)
-    assert [set(eq) - {"sequential", "beliefs", "sequential_completion"} for eq in data["equilibria"]] == [
+    assert [set(eq) - {"sequential", "beliefs", "sequential_completion", "intuitive_criterion"}
+            for eq in data["equilibria"]] == [
         set(eq) for eq in golden["equilibria"]]
     unmatched = list(golden["equilibria"])
     for eq in data["equilibria"]:
@@ -481,3 +482,15 @@ def test_each_equilibrium_says_whether_it_is_sequential(capsys):
             assert [len(p) for p in eq["beliefs"]] == [len(p) for p in data["infosets"]]
         else:
             assert "beliefs" not in eq
+
+
+def test_signalling_equilibria_say_whether_they_pass_the_intuitive_criterion(capsys):
+    # beer-quiche (Cho and Kreps 1987): pooling on beer passes, pooling on quiche fails
+    data = solve_json(capsys, str(DATA / "gambit" / "beer_quiche.efg"))
+    by_payoff = {}
+    for eq in data["equilibria"]:
+        by_payoff.setdefault(round(eq["payoffs"][0], 9), set()).add(eq["intuitive_criterion"])
+    assert by_payoff == {2.9: {True}, 2.1: {False}}  # the strong type's beer pays 2.9 to the sender
+    # a game that is not a signalling game carries no such field
+    data = solve_json(capsys, str(DATA / "gambit" / "entry_deterrence.efg"))
+    assert all("intuitive_criterion" not in eq for eq in data["equilibria"])

@@ -4,6 +4,7 @@ imports this module only when one of them runs)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from fractions import Fraction
@@ -235,8 +236,9 @@ MAX_SEQUENTIAL_CHECKS = 200
 def _mark_sequential(tree: GameTree, data: dict) -> str:
     """Mark each listed equilibrium ``"sequential": true | false | null`` (Kreps and Wilson 1982;
     null: the search could not decide, or not checked) with ``"beliefs"`` where it is
-    ([player][information set][member node], the order of ``"infosets"``)."""
-    from negotiation.solvers.sequential import sequential_assessment
+    ([player][information set][member node], the order of ``"infosets"``), and, in a signalling
+    game, ``"intuitive_criterion": true | false`` (Cho and Kreps 1987)."""
+    from negotiation.solvers.sequential import intuitive_criterion, sequential_assessment
 
     counts = {"sequential": 0, "not sequential": 0, "undecided": 0}
     for k, entry in enumerate(data["equilibria"]):
@@ -254,6 +256,8 @@ def _mark_sequential(tree: GameTree, data: dict) -> str:
             continue
         counts[assessment.status] += 1
         entry["sequential"] = assessment.sequential
+        with contextlib.suppress(UnsupportedGameError, ValueError):  # only signalling games have one
+            entry["intuitive_criterion"] = intuitive_criterion(tree, behaviour).passes
         if assessment.sequential:
             entry["beliefs"] = [[[float(b) for b in belief] for belief in player] for player in assessment.beliefs]
             completed = [[[float(p) for p in probs] for probs in player] for player in (assessment.behaviour or behaviour)]
