@@ -1,5 +1,5 @@
 """The agent logit QRE of an extensive game fitted by maximum likelihood
-(negotiation.solvers.qre_fit.agent_logit_qre_fit) and ``negotiation fit GAME.efg``.
+(negotiation.solvers.agent_qre_fit.agent_logit_qre_fit) and ``negotiation fit GAME.efg``.
 
 Oracles, independent of the package's tracer and of its reading of the file:
 * Gambit's ``logit_solve_lambda`` on the extensive game (pygambit 17, a GPL test-only
@@ -43,7 +43,7 @@ from negotiation.cli import main
 from negotiation.io.efg_tree import efg_game_tree
 from negotiation.io.gambit import load_game
 from negotiation.model.tree import TreeBuilder
-from negotiation.solvers.qre_fit import agent_logit_qre_fit
+from negotiation.solvers.agent_qre_fit import agent_logit_qre_fit
 from tests.test_sequence_form import selector
 
 pygambit = pytest.importorskip("pygambit")

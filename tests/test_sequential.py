@@ -32,10 +32,10 @@ import pytest
 from negotiation.io.efg_tree import efg_game_tree
 from negotiation.io.gambit import load_game
 from negotiation.model.tree import CHANCE, PERSONAL, TERMINAL, GameTree, TreeBuilder
+from negotiation.solvers.intuitive import intuitive_criterion
 from negotiation.solvers.sequence_lemke import sequence_form_equilibrium
 from negotiation.solvers.sequential import (
     beliefs_by_bayes,
-    intuitive_criterion,
     sequential_assessment,
 )
 from negotiation.solvers.subgames import UnsupportedGameError

@@ -237,7 +237,7 @@ def _fit_extensive(args: argparse.Namespace, game):
     """The agent-QRE fit of a .efg, counts and strategies in the file's numbering of the
     information sets (mapped to and from the tree's order of appearance)."""
     from negotiation.io.efg_tree import efg_game_tree
-    from negotiation.solvers.qre_fit import agent_logit_qre_fit
+    from negotiation.solvers.agent_qre_fit import agent_logit_qre_fit
     from negotiation.solvers.subgames import UnsupportedGameError
 
     tree = efg_game_tree(game, exact=False)

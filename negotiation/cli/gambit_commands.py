@@ -238,7 +238,8 @@ def _mark_sequential(tree: GameTree, data: dict) -> str:
     null: the search could not decide, or not checked) with ``"beliefs"`` where it is
     ([player][information set][member node], the order of ``"infosets"``), and, in a signalling
     game, ``"intuitive_criterion": true | false`` (Cho and Kreps 1987)."""
-    from negotiation.solvers.sequential import intuitive_criterion, sequential_assessment
+    from negotiation.solvers.intuitive import intuitive_criterion
+    from negotiation.solvers.sequential import sequential_assessment
 
     counts = {"sequential": 0, "not sequential": 0, "undecided": 0}
     for k, entry in enumerate(data["equilibria"]):
