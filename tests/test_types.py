@@ -31,7 +31,7 @@ def analysis(config):
 
 
 @pytest.mark.parametrize(("edit", "expected"), [
-    (lambda t: t["china"]["resolute"].update(prior=0.7), "types.china = a table: expected priors summing to 1 (they sum to 1.2)"),
+    (lambda t: t["china"]["resolute"].update(prior=0.7), "types.china = 'resolute 0.7, pliable 0.5': expected priors summing to 1 (they sum to 1.2)"),
     (lambda t: t["china"]["resolute"].update(prior=1.5), "types.china.resolute.prior = 1.5: expected a probability in [0, 1]"),
     (lambda t: t["china"]["pliable"].update({"sides.us.weights.tariffs": 0.5}),
      "expected a number of china's own"),

@@ -109,7 +109,7 @@ def types_spec(config: Mapping[str, Any], source: str = "<config>") -> TypesSpec
         prior.append(float(p) if isinstance(p, int | float) and not isinstance(p, bool) else 0.0)
         values.append(own)
     if not problems and abs(sum(prior) - 1.0) > PRIOR_TOLERANCE:
-        problems.append(ConfigProblem(f"types.{side}", {n: p for n, p in zip(names, prior, strict=True)},
+        problems.append(ConfigProblem(f"types.{side}", ", ".join(f"{n} {p:g}" for n, p in zip(names, prior, strict=True)),
                                       f"priors summing to 1 (they sum to {sum(prior):g})"))
     if problems:
         raise ConfigError(source, problems)
