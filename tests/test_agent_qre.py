@@ -148,13 +148,22 @@ def test_limit_has_regret_below_target_by_gambits_own_evaluation(name):
 
 @pytest.mark.parametrize("name", PERFECT)
 def test_limit_equals_gambits_where_it_converges_without_branch_points(name):
+    """Where Gambit converges and meets no branch point, the two limits agree to 1e-3. Where it
+    passes a branch point (it then switches on a symmetry-breaking perturbation) or stops
+    short, the limits may differ, and what must hold is that ours is an equilibrium by Gambit's
+    own regret, and Gambit's too wherever it returns one."""
     pytest.importorskip("pygambit")
     G, tree = gambit_game(name)
     theirs = pygambit.nash.logit_solve(G, maxregret=1e-8)
-    if not theirs.success or theirs.bifurcations or first_branch_point(G) < math.inf:
-        pytest.skip("Gambit does not converge here, or it crossed a branch point")
     limit = agent_logit_qre(tree)
-    assert max_difference(limit.behaviour, our_layout(theirs.equilibrium, tree)) <= 1e-3
+    payoffs = np.asarray(tree.payoffs[0], dtype=float)
+    scale = max(float(payoffs.max() - payoffs.min()), 1.0)
+    assert float(gambit_profile(G, tree, limit.behaviour).max_regret()) <= 1e-8 * scale
+    comparable = theirs.success and not theirs.bifurcations and first_branch_point(G) == math.inf
+    if comparable:
+        assert max_difference(limit.behaviour, our_layout(theirs.equilibrium, tree)) <= 1e-3
+    elif theirs.success:
+        assert float(theirs.equilibrium.max_regret()) <= 1e-6 * scale
 
 
 def test_fig_6_8_converges_where_gambit_stops_short():
