@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from negotiation.model.tree import CHANCE, PERSONAL, TERMINAL, GameTree
+from negotiation.solvers.beliefs import _context, _simplex_vertices
 from negotiation.solvers.sequence_form import behaviour_regrets
-from negotiation.solvers.sequential import _context, _simplex_vertices
 from negotiation.solvers.subgames import UnsupportedGameError
 
 __all__ = ["IntuitiveCriterion", "MessageTest", "intuitive_criterion"]
