@@ -26,9 +26,9 @@ import numpy as np
 
 from negotiation.model.compile import typed_tree
 from negotiation.model.scenario import Scenario
-from negotiation.model.tree import CHANCE, PERSONAL, TERMINAL, GameTree
+from negotiation.model.tree import PERSONAL, TERMINAL, GameTree
 
-__all__ = ["TypesAnalysis", "analyze_types"]
+__all__ = ["TypesAnalysis", "analyze_types", "own_scale"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,8 +88,9 @@ class TypesAnalysis:
             "decisions": self.decisions(),
             "outcome_probabilities": self.outcome_probabilities,
             "all_moves_played_probability": self.all_moves_probability,
-            "lemke": {"payoffs": list(map(float, self.lemke.payoffs)), "sequential": self.lemke_sequential.sequential,
-                      "strategies": [[list(map(float, p)) for p in player] for player in self.lemke.strategies]},
+            "lemke": None if self.lemke is None else {
+                "payoffs": list(map(float, self.lemke.payoffs)), "sequential": self.lemke_sequential.sequential,
+                "strategies": [[list(map(float, p)) for p in player] for player in self.lemke.strategies]},
         }
 
     def text(self) -> str:
@@ -110,58 +111,46 @@ class TypesAnalysis:
             where = d["at"] if d["at"].startswith(d["side"] + " ") else f"{d['side']} at {d['at']}"
             lines.append(f"  {where}: {play}{belief}")
         lines += ["", "Outcome: " + ", ".join(f"{k} {v:.1%}" for k, v in self.outcome_probabilities.items()),
-                  f"Every pre-talk move played (the path of 2025): probability {self.all_moves_probability:.1%}",
-                  "A second equilibrium (Lemke on the sequence form): payoffs "
-                  + ", ".join(f"{n} {v:.3f}" for n, v in zip(names, map(float, self.lemke.payoffs), strict=True))
-                  + f"; sequential: {self.lemke_sequential.status}"]
+                  f"Every pre-talk move played (the path of 2025): probability {self.all_moves_probability:.1%}"]
+        if self.lemke is not None:
+            lines.append("A second equilibrium (Lemke on the sequence form): payoffs "
+                         + ", ".join(f"{n} {v:.3f}" for n, v in zip(names, map(float, self.lemke.payoffs), strict=True))
+                         + f"; sequential: {self.lemke_sequential.status}")
         return "\n".join(lines)
 
 
-def _own_scale(tree: GameTree) -> GameTree:
-    """The tree with each player's terminal payoffs mapped onto [0, 1] (worst 0, best 1)."""
-    payoffs = np.asarray(tree.payoffs, dtype=float).copy()
-    for i in (0, 1):
-        low, high = payoffs[..., i].min(), payoffs[..., i].max()
-        payoffs[..., i] = (payoffs[..., i] - low) / (high - low) if high > low else 0.0
-    return dataclasses.replace(tree, payoffs=payoffs)
+def own_scale(tree: GameTree) -> GameTree:
+    """The tree with each player's terminal payoffs, and each short-lived agent's, mapped onto
+    [0, 1] (worst 0, best 1): a pick that then depends on no side's units (MODELLING.md, rule 1)."""
+
+    def scaled(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=float).copy()
+        for i in range(values.shape[-1]):
+            low, high = values[..., i].min(), values[..., i].max()
+            values[..., i] = (values[..., i] - low) / (high - low) if high > low else 0.0
+        return values
+
+    agents = None if tree.agent_payoffs is None else scaled(tree.agent_payoffs)
+    return dataclasses.replace(tree, payoffs=scaled(tree.payoffs), agent_payoffs=agents)
 
 
-def _reach(tree: GameTree, behaviour) -> np.ndarray:
-    """Probability of reaching each node under ``behaviour`` and chance (preorder pass)."""
-    position = {}
-    for player in (0, 1):
-        for k, s in enumerate(tree.player_infosets(player)):
-            position[s] = (player, k)
-    reach = np.zeros(tree.size)
-    reach[0] = 1.0
-    for v in range(tree.size):
-        kind = int(tree.kind[v])
-        if kind == TERMINAL:
-            continue
-        children = tree.child_list[tree.child_ptr[v]:tree.child_ptr[v + 1]]
-        if kind == CHANCE:
-            for c in children:
-                reach[int(c)] = reach[v] * float(tree.probabilities[0, int(c)])
-        elif kind == PERSONAL:
-            player, k = position[int(tree.infoset[v])]
-            for c, p in zip(children, behaviour[player][k], strict=True):
-                reach[int(c)] = reach[v] * float(p)
-    return reach
-
-
-def analyze_types(scenarios: tuple[Scenario, ...], side: int, types: tuple[str, ...], prior: tuple[float, ...]) -> TypesAnalysis:
-    """Solve a scenario with private types (module docstring)."""
+def analyze_types(scenarios: tuple[Scenario, ...], side: int, types: tuple[str, ...], prior: tuple[float, ...], *,
+                  second: bool = True) -> TypesAnalysis:
+    """Solve a scenario with private types (module docstring); ``second=False`` leaves out the
+    second answer (Lemke and its sequential check: ``lemke`` and ``lemke_sequential`` None), for
+    studies that need the headline only."""
+    from negotiation.solvers.agent_form import reach_probabilities
     from negotiation.solvers.agent_qre import agent_logit_qre
     from negotiation.solvers.sequence_form import behaviour_regrets, sequence_form
     from negotiation.solvers.sequence_lemke import sequence_form_equilibrium
     from negotiation.solvers.sequential import sequential_assessment
 
     tree = typed_tree(scenarios, side, types, prior)
-    qre = agent_logit_qre(_own_scale(tree))
+    qre = agent_logit_qre(own_scale(tree))
     _, regrets = behaviour_regrets(sequence_form(tree), qre.behaviour)
-    lemke = sequence_form_equilibrium(tree)
-    assessment = sequential_assessment(tree, lemke.exact[0])
-    reach = _reach(tree, qre.behaviour)
+    lemke = sequence_form_equilibrium(tree) if second else None
+    assessment = sequential_assessment(tree, lemke.exact[0]) if second else None
+    reach, _ = reach_probabilities(tree, qre.behaviour)
     terminals = np.flatnonzero(tree.kind == TERMINAL)
     lotteries = np.asarray(tree.outcomes)[0, tree.terminal[terminals]]  # (terminals, 3)
     outcome = (reach[terminals, None] * lotteries).sum(axis=0)

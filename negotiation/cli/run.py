@@ -19,9 +19,45 @@ def _rounds_game(args: argparse.Namespace):
 
     path = resolve_config_path(args.config)
     data = read_config(path)
-    if not is_rounds_config(data):
+    if not is_rounds_config(data) or "types" in data:
         return None
     return rounds_from_dict(data, source=path.name, overrides=parse_overrides(args.set))
+
+
+def _typed_rounds_game(args: argparse.Namespace):
+    """The typed rounds game of ``args.config`` if it describes rounds with ``[types]``, else None."""
+    from negotiation.io.config import read_config
+    from negotiation.io.rounds import is_rounds_config, typed_rounds_from_dict
+
+    path = resolve_config_path(args.config)
+    data = read_config(path)
+    if not is_rounds_config(data) or "types" not in data:
+        return None
+    return typed_rounds_from_dict(data, source=path.name, overrides=parse_overrides(args.set))
+
+
+def _run_typed_rounds(args: argparse.Namespace, game) -> int:
+    from negotiation.analysis.rounds_types import analyze_typed_rounds
+    from negotiation.viz.results import write_folder
+
+    out = Path(args.out) if args.out else Path("results") / game.base.name
+    check_out_dir(out, staged=True)
+    analysis = analyze_typed_rounds(game)
+
+    def write(folder: Path) -> dict[str, Path]:
+        summary, text = folder / "summary.json", folder / "summary.txt"
+        summary.write_text(json.dumps(analysis.to_dict(), indent=2) + "\n", encoding="utf-8")
+        text.write_text(analysis.text() + "\n", encoding="utf-8")
+        return {"summary.json": summary, "summary.txt": text}
+
+    written = write_folder(out, write)
+    if args.json:
+        print(json.dumps(analysis.to_dict(), indent=2))
+    else:
+        print(analysis.text())
+        print()
+        print(f"Wrote {len(written)} files to {out}/ (summary.json, summary.txt)")
+    return 0
 
 
 def _run_rounds(args: argparse.Namespace, game) -> int:
@@ -75,6 +111,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from negotiation.analysis.summary import text_summary
     from negotiation.viz.results import write_results
 
+    typed_rounds = _typed_rounds_game(args)
+    if typed_rounds is not None:  # rounds with private types: solved in the tree of histories
+        return _run_typed_rounds(args, typed_rounds)
     game = _rounds_game(args)
     if game is not None:  # a year of rounds, not one round: its own pipeline
         return _run_rounds(args, game)
@@ -107,6 +146,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from negotiation.model.scenario import StanceTalks
 
+    typed_rounds = _typed_rounds_game(args)
+    if typed_rounds is not None:
+        base = typed_rounds.base
+        print(f"{resolve_config_path(args.config)}: valid rounds scenario {base.name!r} with private types of "
+              f"{base.side_names[typed_rounds.side]}: " + ", ".join(
+                  f"{t} {p:g}" for t, p in zip(typed_rounds.types, typed_rounds.prior, strict=True))
+              + f"; {len(base.rounds)} rounds")
+        return 0
     game = _rounds_game(args)
     if game is not None:
         print(f"{resolve_config_path(args.config)}: valid rounds scenario {game.name!r}: {len(game.space.issues)} "

@@ -178,7 +178,7 @@ def game_tree_efg(
     Raises
     ------
     ValueError
-        For a bargaining node (a Gambit file cannot hold one); a label that Gambit cannot
+        For a bargaining node or short-lived agents (a two-player file cannot hold them); a label that Gambit cannot
         read back is refused later, by :func:`negotiation.io.efg.write_efg`.
 
     Examples
@@ -194,6 +194,9 @@ def game_tree_efg(
     """
     if not 0 <= point < tree.batch_size:
         raise ValueError(f"point {point} is not in a batch of {tree.batch_size}")
+    if tree.short_lived:
+        raise ValueError("the tree has short-lived agents (more than two players in the agent form): "
+                         "a two-player Gambit file cannot hold their payoffs")
     players = tree.players
     stages = _stage_roots(tree)
     column_of = {int(v): r for r, s in stages.items() for v in tree.infosets[s].members}

@@ -21,10 +21,14 @@ A rounds scenario has ``[scenario]``, ``[issues]`` and ``[sides]`` as a one-roun
 
 A one-mover round's outcomes are keyed by its actions alone (``[rounds.outcomes.list]``). A
 level may be conditional: ``market = { level = "fought", if = { market = "entered" } }``.
-Pairs of actions not listed change nothing. ``pays = false`` marks a move inside a period.
+Pairs of actions not listed change nothing. ``pays = false`` marks a move inside a period;
+``when = { market = "entered" }`` makes a round take place only where those levels are in force.
 Every problem is reported with its key path (``rounds[3].observed.us``), the value and what was
 expected; a round dated after ``as_of`` may be scheduled but not observed (no look-ahead).
 ``conciliatory = { us = "truce" }`` names each mover's de-escalating action (for baselines).
+``[dynamics] short_lived = ["entrant"]`` makes a side's every decision a new player's, paid its
+period only. ``[types.SIDE.TYPE]`` tables (``prior`` and the type's own values by key path, as in
+:mod:`negotiation.io.types`) give a side private types: :func:`typed_rounds_from_dict`.
 """
 
 from __future__ import annotations
@@ -54,10 +58,10 @@ from negotiation.io.schema import (
 from negotiation.io.sources import source_problems
 from negotiation.model.agents import Side
 from negotiation.model.issues import Issue, OutcomeSpace
-from negotiation.model.rounds import NO_MOVE, Round, RoundsGame
+from negotiation.model.rounds import NO_MOVE, Round, RoundsGame, TypedRounds
 from negotiation.model.scenario import SolverSettings
 
-__all__ = ["is_rounds_config", "rounds_from_dict"]
+__all__ = ["is_rounds_config", "rounds_from_dict", "typed_rounds_from_dict"]
 
 
 class RoundSection(_Strict):
@@ -71,11 +75,15 @@ class RoundSection(_Strict):
     observed: dict[str, str] = {}
     # each mover's de-escalating action (for the persistence baseline of a backtest)
     conciliatory: dict[str, str] = {}
+    # levels that must be in force for the round to take place (else it is skipped)
+    when: dict[str, str] = {}
 
 
 class DynamicsSection(_Strict):
     discount: float = 0.9
     continuation: Literal["perpetuity", "none"] = "perpetuity"
+    # sides whose every decision is a new player's, paid its period only (the chain store's entrants)
+    short_lived: list[str] = []
 
 
 class RoundsFile(_Strict):
@@ -152,6 +160,11 @@ def _round_problems(cfg: RoundsFile, k: int, rnd: RoundSection, sides: list[str]
             problems.append(ConfigProblem(f"{base}.observed.{side}", action, f"a mover: {', '.join(rnd.movers)}"))
         elif action not in rnd.actions.get(side, []):
             problems.append(ConfigProblem(f"{base}.observed.{side}", action, f"an action of {side}: {', '.join(rnd.actions.get(side, []))}"))
+    for issue, level in rnd.when.items():
+        if issue not in cfg.issues:
+            problems.append(ConfigProblem(f"{base}.when.{issue}", level, f"an issue: {', '.join(cfg.issues)}"))
+        elif level not in cfg.issues[issue].levels:
+            problems.append(ConfigProblem(f"{base}.when.{issue}", level, f"a level of {issue}: {', '.join(cfg.issues[issue].levels)}"))
     if problems:
         return problems, None
     actions = tuple(tuple(rnd.actions[s]) if s in rnd.movers else (NO_MOVE,) for s in sides)
@@ -177,7 +190,8 @@ def _round_problems(cfg: RoundsFile, k: int, rnd: RoundSection, sides: list[str]
                 index[second] = rnd.actions[second].index(b_name)
             sets[(index.get(sides[0], 0), index.get(sides[1], 0))] = tuple(levels)
     observed = tuple(rnd.observed.get(s) for s in sides)
-    return problems, Round(rnd.name, str(rnd.date), actions, sets, rnd.pays, observed, rnd.description)  # type: ignore[arg-type]
+    return problems, Round(rnd.name, str(rnd.date), actions, sets, rnd.pays, observed, rnd.description,  # type: ignore[arg-type]
+                           tuple(rnd.when.items()))
 
 
 def rounds_from_dict(data: Mapping[str, Any], source: str = "<config>",
@@ -236,6 +250,9 @@ def rounds_from_dict(data: Mapping[str, Any], source: str = "<config>",
     for issue in cfg.state:
         if issue not in cfg.issues:
             problems.append(ConfigProblem(f"state.{issue}", cfg.state[issue], f"an issue: {', '.join(issues)}"))
+    for k, name in enumerate(cfg.dynamics.short_lived):
+        if name not in sides:
+            problems.append(ConfigProblem(f"dynamics.short_lived[{k}]", name, f"a side: {', '.join(sides)}"))
     discount = cfg.dynamics.discount
     if not 0.0 <= discount < 1.0 if cfg.dynamics.continuation == "perpetuity" else not 0.0 <= discount <= 1.0:
         problems.append(ConfigProblem("dynamics.discount", discount, "a number in [0, 1) (in [0, 1] with continuation = 'none')"))
@@ -251,6 +268,18 @@ def rounds_from_dict(data: Mapping[str, Any], source: str = "<config>",
         problems += found
         if built is not None:
             rounds.append(built)
+    for k, name in enumerate(cfg.dynamics.short_lived):
+        # its agents' regrets are exact only if each decides once on a path (solvers.agent_form)
+        period, seen = 0, {}
+        for rnd in cfg.rounds:
+            if name in rnd.movers:
+                seen.setdefault(period, []).append(rnd.name)
+            period += int(rnd.pays)
+        twice = next((names for names in seen.values() if len(names) > 1), None)
+        if twice:
+            problems.append(ConfigProblem(f"dynamics.short_lived[{k}]", name,
+                                          f"a side that moves at most once a period (it moves in {', '.join(twice)}, "
+                                          "one period: mark a round between them pays = true)"))
     problems += [ConfigProblem(path, value, expected) for path, value, expected in source_problems(dict(data))]
     if problems:
         raise ConfigError(source, problems)
@@ -263,4 +292,30 @@ def rounds_from_dict(data: Mapping[str, Any], source: str = "<config>",
         continuation=cfg.dynamics.continuation,
         solver=SolverSettings(cfg.solver.selection_rule, cfg.solver.tolerance, cfg.solver.max_equilibria),
         description=cfg.scenario.description, as_of=str(as_of or ""), config=dict(data), source=source,
+        short_lived=(sides[0] in cfg.dynamics.short_lived, sides[1] in cfg.dynamics.short_lived),
     )
+
+
+def typed_rounds_from_dict(data: Mapping[str, Any], source: str = "<config>",
+                           overrides: Mapping[str, Any] | None = None) -> TypedRounds | None:
+    """The rounds game of each private type of a rounds config with ``[types]`` (None without):
+    ``[types.SIDE.TYPE]`` tables with a prior and the type's own values by key path, validated
+    as for a one-round scenario (:mod:`negotiation.io.types`).
+
+    Raises
+    ------
+    ConfigError
+        Every problem found, each with its key path, value and what was expected.
+    """
+    from negotiation.io.types import types_spec
+
+    spec = types_spec(data, source)
+    if spec is None:
+        return None
+    base = {k: v for k, v in data.items() if k != "types"}
+    # a source of the types (sources."types.SIDE") covers the [types] table, which base lacks
+    base["sources"] = {k: v for k, v in (data.get("sources") or {}).items() if not k.startswith("types")}
+    if not base["sources"]:
+        base.pop("sources")
+    games = tuple(rounds_from_dict(base, source, {**(overrides or {}), **values}) for values in spec.values)
+    return TypedRounds(games, list(data["sides"]).index(spec.side), spec.types, spec.prior)

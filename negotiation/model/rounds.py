@@ -14,6 +14,16 @@ per round, and after the last round the final state is either kept forever (``co
 (``"none"``). A round may be marked ``pays = False`` (a move inside a period: only the state
 after the period's last move pays).
 
+A side may be *short-lived* (``short_lived``): each of its decisions is taken by a new player
+who lives one period and is paid only that period's utility, as the entrants of the chain
+store are (Selten 1978; Kreps and Wilson 1982); a decision in a round that does not pay
+belongs to the period that the next paying round closes.
+
+Private types (:class:`TypedRounds`): one side knows its type, drawn by a prior; the game of
+each type is a :class:`RoundsGame` with that type's values, and the other side sees every
+action, not the type. That game is solved in its tree
+(:func:`negotiation.model.rounds_tree.rounds_tree`), where beliefs follow Bayes' rule.
+
 Solved by backward induction over rounds and states
 (:func:`negotiation.solvers.rounds.solve_rounds`): with deterministic transitions and a
 finite horizon, an equilibrium whose play in round :math:`k` depends only on the state is
@@ -22,6 +32,8 @@ subgame perfect.
 
 References
 ----------
+Kreps, D. M. and Wilson, R. (1982). Reputation and imperfect information. *Journal of Economic
+Theory* 27, 253--279.
 Maskin, E. and Tirole, J. (2001). Markov perfect equilibrium I: observable actions. *Journal of
 Economic Theory* 100, 191--219.
 Selten, R. (1978). The chain store paradox. *Theory and Decision* 9, 127--159.
@@ -39,7 +51,7 @@ from negotiation.model.agents import Side
 from negotiation.model.issues import OutcomeSpace, Package
 from negotiation.model.scenario import SolverSettings
 
-__all__ = ["CONTINUATIONS", "NO_MOVE", "Round", "RoundsGame"]
+__all__ = ["CONTINUATIONS", "NO_MOVE", "Round", "RoundsGame", "TypedRounds"]
 
 #: The single action of a side that does not move in a round.
 NO_MOVE = "-"
@@ -61,7 +73,8 @@ class Round:
         ``condition`` is a tuple of (issue, level) that must all be in force before the round
         for the level to be set (empty: always), e.g. a response that only matters after entry.
     pays : bool
-        Whether the period after this round pays (False: a move inside a period).
+        Whether the period after this round pays (False: a move inside a period). A round that
+        is skipped (``when``) still closes its period.
     observed : tuple of (str or None, str or None)
         What each side did (None: not observed, or it did not move).
     description : str
@@ -75,6 +88,9 @@ class Round:
     pays: bool = True
     observed: tuple[str | None, str | None] = (None, None)
     description: str = ""
+    #: (issue, level) pairs that must all be in force for the round to take place (empty:
+    #: always); elsewhere it is skipped, the state unchanged (a response only after an entry).
+    when: tuple[tuple[str, str], ...] = ()
 
     @property
     def movers(self) -> tuple[bool, bool]:
@@ -98,6 +114,8 @@ class RoundsGame:
     as_of: str = ""
     config: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     source: str = field(default="", compare=False)
+    #: Whether each side is short-lived (a new player each period, paid that period only).
+    short_lived: tuple[bool, bool] = (False, False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.discount < 1.0 and self.continuation == "perpetuity":
@@ -151,13 +169,35 @@ class RoundsGame:
         m, n = len(rnd.actions[0]), len(rnd.actions[1])
         after = np.broadcast_to(states[:, None, None, :], (len(states), m, n, states.shape[1])).copy()
         position = {issue.name: j for j, issue in enumerate(self.space.issues)}
+        occurs = self.occurs(k)
         for (a, b), levels in rnd.sets.items():
             for issue, level, condition in levels:
-                holds = np.ones(len(states), dtype=bool)
+                holds = occurs.copy()
                 for other, required in condition:
                     holds &= states[:, position[other]] == self.space.issue(other).level_index(required)
                 after[holds, a, b, position[issue]] = self.space.issue(issue).level_index(level)
         return self.index(after)
+
+    def occurs(self, k: int) -> np.ndarray:
+        """Whether round ``k`` takes place in each state (its ``when`` holds), shape (S,)."""
+        states = self.states()
+        holds = np.ones(len(states), dtype=bool)
+        for j, issue in enumerate(self.space.issues):
+            for name, level in self.rounds[k].when:
+                if name == issue.name:
+                    holds &= states[:, j] == issue.level_index(level)
+        return holds
+
+    def periods(self) -> tuple[int, ...]:
+        """The period each round belongs to: the number of paying rounds before the first
+        paying round at or after it (rounds after the last paying one: the number of paying
+        rounds, the period of the final state)."""
+        out, period = [], 0
+        for rnd in self.rounds:
+            out.append(period)
+            period += int(rnd.pays)
+        # a round that does not pay belongs to the period the next paying round closes
+        return tuple(out)
 
     def action_index(self, k: int, side: int, action: str | None) -> int | None:
         actions = self.rounds[k].actions[side]
@@ -183,3 +223,37 @@ class RoundsGame:
             path.append((s, pair, (seen[0], seen[1])))
             s = int(self.transitions(k)[s, pair[0], pair[1]])
         return path
+
+
+@dataclass(frozen=True)
+class TypedRounds:
+    """A rounds game in which ``side`` privately knows its type.
+
+    Attributes
+    ----------
+    games : tuple of RoundsGame
+        The game under each type: same rounds and state, the type's values.
+    side : int
+        The side with private types.
+    types : tuple of str
+    prior : tuple of float
+    """
+
+    games: tuple[RoundsGame, ...]
+    side: int
+    types: tuple[str, ...]
+    prior: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not (len(self.games) == len(self.types) == len(self.prior) >= 2):
+            raise ValueError("one game and one prior probability per type, at least two types")
+        if abs(sum(self.prior) - 1.0) > 1e-9 or min(self.prior) < 0:
+            raise ValueError(f"a prior: probabilities summing to 1, got {self.prior}")
+        first = self.games[0]
+        for game in self.games[1:]:
+            if game.rounds != first.rounds or game.initial != first.initial or game.space != first.space:
+                raise ValueError("the games of the types differ in more than their values")
+
+    @property
+    def base(self) -> RoundsGame:
+        return self.games[0]

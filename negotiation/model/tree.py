@@ -129,6 +129,14 @@ class GameTree:
         (:class:`negotiation.model.bargaining.BargainingProblem`), in preorder.
     bargain : numpy.ndarray of int, shape (V,)
         Index into ``bargains`` of a bargaining node (-1 elsewhere).
+    agent_payoffs : numpy.ndarray or None, shape (N, T, C)
+        Payoffs of *short-lived* agents (a new player at each of a side's decisions in a
+        period, paid that period only, as the chain store's entrants): column ``c`` is the
+        payoff of the agents whose information sets have ``agent_column == c``. None: every
+        information set is paid its player's payoffs (a two-player game).
+    agent_column : numpy.ndarray of int or None, shape (len(infosets),)
+        The column of ``agent_payoffs`` an information set's chooser is paid (-1: its player's
+        column of ``payoffs``).
     """
 
     players: tuple[str, str]
@@ -148,6 +156,27 @@ class GameTree:
     probabilities: np.ndarray = field(default_factory=lambda: np.ones((1, 0)))
     bargains: tuple[Any, ...] = ()
     bargain: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    agent_payoffs: np.ndarray | None = None
+    agent_column: np.ndarray | None = None
+
+    @property
+    def short_lived(self) -> bool:
+        """Whether some information set is paid as a short-lived agent (more than two players
+        in the agent form: solvers of two-player games refuse the tree)."""
+        return self.agent_column is not None and bool((self.agent_column >= 0).any())
+
+    def infoset_payoffs(self) -> np.ndarray:
+        """The payoff each information set's chooser gets at each terminal, shape (N, T, K)
+        (chance sets: zeros): its player's, or its short-lived agent's."""
+        N, T = self.payoffs.shape[:2]
+        out = np.zeros((N, T, len(self.infosets)), dtype=self.payoffs.dtype)
+        for k, s in enumerate(self.infosets):
+            c = -1 if self.agent_column is None else int(self.agent_column[k])
+            if c >= 0:
+                out[:, :, k] = self.agent_payoffs[:, :, c]
+            elif s.player >= 0:
+                out[:, :, k] = self.payoffs[:, :, s.player]
+        return out
 
     @property
     def size(self) -> int:
@@ -210,6 +239,7 @@ class GameTree:
             outcomes=None if self.outcomes is None else self.outcomes[i : i + 1],
             probabilities=self.probabilities[i : i + 1],
             bargains=tuple(b.point(i) for b in self.bargains),
+            agent_payoffs=None if self.agent_payoffs is None else self.agent_payoffs[i : i + 1],
         )
 
 

@@ -11,22 +11,24 @@ solver's and the sweep's settings apart from them, and what the model cannot say
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jinja2
-from markupsafe import Markup, escape
-
 from negotiation.model.scenario import Scenario
+from negotiation.report.common import (
+    DISTRIBUTION_KEY,
+    RULE_WORDS,
+    assumptions_and_settings,
+    embed_figure,
+    format_number,
+    format_percent,
+    render_documents,
+)
 
 __all__ = ["GLOSSARY", "MODEL_LIMITS", "STATUS_WORDS", "SweepFolderError", "check_sweep_dir", "report_context",
            "write_report"]
-
-#: What the assumptions table says of a value's source in a scenario without [sources].
-JUDGEMENT_SOURCE = "judgement (see the comment in the scenario file)"
 
 #: The report's figures: file stem and caption, in the order shown.
 FIGURES: tuple[tuple[str, str], ...] = (
@@ -65,15 +67,6 @@ MODEL_LIMITS: tuple[str, ...] = (
     "Payoffs are utilities on each side's own scale: they rank outcomes for that side and do not "
     "compare one side's welfare with the other's.",
 )
-
-#: How the declared distributions are written in the assumptions table: name -> parameters in order.
-DISTRIBUTION_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "uniform": ("low", "high"), "normal": ("mean", "sd"), "gaussian": ("mean", "sd"),
-    "triangular": ("low", "mode", "high"), "lognormal": ("mu", "sigma"), "beta": ("a", "b", "low", "high"),
-    "discrete": ("values", "weights"), "choice": ("values", "weights"),
-}
-DISTRIBUTION_KEY = ("normal(mean, sd), uniform(low, high), triangular(low, mode, high), lognormal(mu, sigma), "
-                    "beta(a, b, low, high), discrete(values; weights)")
 
 #: Plain-words definitions for a reader who is not a game theorist.
 GLOSSARY: tuple[tuple[str, str], ...] = (
@@ -117,22 +110,6 @@ STATUS_WORDS: dict[str, str] = {
                   "the selection rule's choice among all of them.",
 }
 
-#: Selection rules in words, where the name alone reads badly.
-_RULE_WORDS = {"logit_qre": "logit QRE", "payoff_dominant": "payoff dominance",
-               "risk_dominant": "risk dominance"}
-
-_TEMPLATES = Path(__file__).parent / "templates"
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f}%"
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
 
 def _verdict_words(verdict: str, summary: Mapping[str, Any]) -> str:
     """``"entity_listing -> us_leaning"`` in words, with move labels from the summary."""
@@ -145,21 +122,6 @@ def _verdict_words(verdict: str, summary: Mapping[str, Any]) -> str:
     return f"{played}; the talks end in \u201c{outcome.replace('_', ' ')}\u201d" if outcome else played
 
 
-def _embed(fig: Any, folder: Path, stem: str, caption: str) -> dict[str, str]:
-    """Save ``fig`` as ``folder/stem.png`` (no PDF twin: the Markdown links the PNG only);
-    return its caption, file (relative to the report) and data URI."""
-    from negotiation.viz.style import save_figure
-
-    paths = save_figure(fig, folder, stem)
-    png = next(p for p in paths.values() if Path(p).suffix == ".png")
-    for p in paths.values():
-        if Path(p).suffix != ".png":
-            Path(p).unlink(missing_ok=True)
-    data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
-    return {"stem": stem, "caption": caption, "file": f"figures/{Path(png).name}",
-            "data_uri": f"data:image/png;base64,{data}"}
-
-
 def _figures(analysis: Any, folder: Path) -> list[dict[str, str]]:
     """Draw the figures of section 4, save each as PNG in ``folder``; return their captions,
     files and data URIs."""
@@ -170,7 +132,7 @@ def _figures(analysis: Any, folder: Path) -> list[dict[str, str]]:
              "outcome_probabilities": viz.plot_outcome_probabilities,
              "utility_plane": viz.plot_utility_plane, "bargaining_sensitivity": viz.plot_bargaining_sensitivity}
     shown = FIGURES + (BARGAINING_FIGURES if isinstance(analysis.scenario.talks, BargainingTalks) else ())
-    return [_embed(plots[stem](analysis), folder, stem, caption) for stem, caption in shown]
+    return [embed_figure(plots[stem](analysis), folder, stem, caption) for stem, caption in shown]
 
 
 def _flips_figure(scenario: Scenario, summary: Mapping[str, Any], folder: Path) -> dict[str, str] | None:
@@ -182,7 +144,7 @@ def _flips_figure(scenario: Scenario, summary: Mapping[str, Any], folder: Path) 
 
     title = scenario.config.get("scenario", {}).get("title") or summary["scenario"]
     fig = plot_verdict_flips(margins, config=scenario.config, scenario=title)
-    return _embed(fig, folder, "verdict_flips", FLIPS_CAPTION)
+    return embed_figure(fig, folder, "verdict_flips", FLIPS_CAPTION)
 
 
 class SweepFolderError(ValueError):
@@ -257,7 +219,7 @@ def _phase_map(scenario: Scenario, sweep_dir: str | Path, folder: Path) -> dict[
         return {"figure": None, "notes": notes}
     caption = PHASE_MAP_CAPTION.format(folder=Path(sweep_dir), x=describe(x, config), y=describe(y, config),
                                        design=what)
-    return {"figure": _embed(fig, folder, "phase_map", caption), "notes": notes}
+    return {"figure": embed_figure(fig, folder, "phase_map", caption), "notes": notes}
 
 
 def _sweep_hint(scenario: Scenario, nearest: Sequence[Mapping[str, Any]]) -> dict[str, str]:
@@ -277,88 +239,6 @@ def _sweep_hint(scenario: Scenario, nearest: Sequence[Mapping[str, Any]]) -> dic
                 if keys else "No sweep was given: ")
     return {"lead": lead, "command": command,
             "then": f"negotiation report {ref} --out REPORT_DIR --sweep SWEEP_DIR"}
-
-
-def _distribution_text(spec: Any) -> str:
-    """A declared distribution in one short phrase: ``normal(0.62, 0.04)``.
-
-    >>> _distribution_text({"distribution": "triangular", "low": 0.0, "mode": 0.1, "high": 0.3})
-    'triangular(0, 0.1, 0.3)'
-    >>> _distribution_text({"distribution": "discrete", "values": [0.1, 0.2]})
-    'discrete(0.1, 0.2)'
-    """
-    if not isinstance(spec, Mapping):
-        return str(spec)
-    name = str(spec.get("distribution", "?"))
-    parts = []
-    for key in DISTRIBUTION_PARAMETERS.get(name, tuple(k for k in spec if k != "distribution")):
-        value = spec.get(key)
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            parts.append(", ".join(_number(float(v)) for v in value))
-        else:
-            parts.append(_number(float(value)) if isinstance(value, (int, float)) else str(value))
-    return f"{name}({'; '.join(parts) if name in ('discrete', 'choice') else ', '.join(parts)})"
-
-
-def _declared_uncertainty(config: Mapping[str, Any]) -> dict[str, str]:
-    """Each value's declared distribution in words, by key path."""
-    from negotiation.io.study_schema import flatten_tables
-
-    table = config.get("uncertainty")
-    if not isinstance(table, Mapping):
-        return {}
-    flat = flatten_tables(table, lambda t: "distribution" in t)
-    return {key: _distribution_text(spec) for key, spec in flat.items()}
-
-
-def _setting_words(key: str, config: Mapping[str, Any]) -> str:
-    """A solver or sweep setting in words (a sweep range names its value in words)."""
-    from negotiation.viz.style import describe
-
-    if key == "solver.selection_rule":
-        return "Rule that picks one equilibrium where a stage has several"
-    if key.startswith("sweep.parameters."):
-        inner, _, field = key[len("sweep.parameters."):].rpartition(".")
-        if inner and field:
-            return f"Sweep range of {describe(inner, config)}: {field.split('[')[0]}"
-    return describe(key, config)
-
-
-def _assumptions_and_settings(config: Mapping[str, Any]) -> tuple[list[dict[str, str]], list[dict[str, str]],
-                                                                   list[dict[str, str]]]:
-    """The model's values (with source and declared uncertainty), the settings of the solver
-    and the sweep, and any declared uncertainty that names no value of the model."""
-    from negotiation.io.key_paths import numeric_key_paths
-    from negotiation.io.sources import MODEL_SECTIONS, model_key_paths, source_text
-    from negotiation.viz.style import describe
-
-    values = dict(numeric_key_paths(config))
-    declared = _declared_uncertainty(config)
-    model = model_key_paths(config)
-    assumptions = [
-        {"key_path": key, "words": describe(key, config), "value": _number(values[key]),
-         "uncertainty": declared.get(key, ""),
-         "source": " ".join(source_text(config, key).split()) if config.get("sources") else JUDGEMENT_SOURCE}
-        for key in model
-    ]
-    # a source shared by consecutive values (a [sources] prefix: every level of an issue) is
-    # written once
-    if config.get("sources"):
-        sources = [a["source"] for a in assumptions]
-        for row, this, above in zip(assumptions[1:], sources[1:], sources[:-1], strict=True):
-            if this == above:
-                row["source"] = "as above"
-    settings = [{"key_path": key, "words": _setting_words(key, config), "value": _number(value)}
-                for key, value in numeric_key_paths(config)
-                if key.split(".")[0] not in (*MODEL_SECTIONS, "uncertainty")]
-    solver = config.get("solver")
-    if isinstance(solver, Mapping):  # the solver's named choices (selection rule, method)
-        settings += [{"key_path": f"solver.{k}", "words": _setting_words(f"solver.{k}", config), "value": str(v)}
-                     for k, v in solver.items() if isinstance(v, str)]
-    orphans = [{"key_path": k, "uncertainty": v} for k, v in declared.items() if k not in set(model)]
-    return assumptions, settings, orphans
 
 
 def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -383,37 +263,37 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
     robustness = summary.get("robustness") or {}
     margins_block = robustness.get("margins") or {}
     margins = [
-        {**m, "words": describe(m["key_path"], config), "base": _number(m["base_value"]),
-         "new": _number(m["new_value"]), "change_text": f"{m['change']:+.4g}",
-         "relative_text": _percent(m.get("relative")),
-         "share_text": ("−" if m["change"] < 0 else "+") + _percent(m.get("relative")),
+        {**m, "words": describe(m["key_path"], config), "base": format_number(m["base_value"]),
+         "new": format_number(m["new_value"]), "change_text": f"{m['change']:+.4g}",
+         "relative_text": format_percent(m.get("relative")),
+         "share_text": ("−" if m["change"] < 0 else "+") + format_percent(m.get("relative")),
          "flip_words": _verdict_words(m["verdict"], summary)}
         for m in margins_block.get("margins", [])[:10]
     ]
     nearest = margins[0] if margins else None
     odds_block = robustness.get("verdict_probabilities") or {}
     odds = [
-        {"verdict": v, "words": _verdict_words(v, summary), "share": _percent(o["share"]),
-         "ci": f"{_percent(o['ci_low'])} – {_percent(o['ci_high'])}", "is_headline": v == summary["verdict"]}
+        {"verdict": v, "words": _verdict_words(v, summary), "share": format_percent(o["share"]),
+         "ci": f"{format_percent(o['ci_low'])} – {format_percent(o['ci_high'])}", "is_headline": v == summary["verdict"]}
         for v, o in sorted(odds_block.get("verdicts", {}).items(), key=lambda item: -item[1]["share"])
     ]
     declared = [{"key_path": k, "words": describe(k, config)} for k in odds_block.get("declared", [])]
     outcomes = list(summary["outcome_probabilities"])
     counterfactual = summary.get("counterfactual") or {}
     probabilities = [
-        {"outcome": o.replace("_", " "), "with_moves": _percent(summary["outcome_probabilities"][o]),
-         "without_moves": _percent(counterfactual.get("outcome_probabilities", {}).get(o))}
+        {"outcome": o.replace("_", " "), "with_moves": format_percent(summary["outcome_probabilities"][o]),
+         "without_moves": format_percent(counterfactual.get("outcome_probabilities", {}).get(o))}
         for o in outcomes
     ]
     sides = summary["sides"]
     leverage = [
         {"name": name, "label": summary["moves"].get(name, {}).get("label", name),
          "maker": sides.get(item["maker"], item["maker"]), "value": f"{item['value']:+.4f}",
-         "cost": _number(item["cost"]), "talks_gain": f"{item['talks_gain']:+.4f}",
+         "cost": format_number(item["cost"]), "talks_gain": f"{item['talks_gain']:+.4f}",
          "truce_change": f"{100 * item['truce_probability_change']:+.1f} points"}
         for name, item in summary.get("leverage", {}).items()
     ]
-    assumptions, settings, orphans = _assumptions_and_settings(config)
+    assumptions, settings, orphans = assumptions_and_settings(config)
     status = summary.get("status", "ok")
     return {
         "name": summary["scenario"],
@@ -426,7 +306,7 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
                    "date": m.get("date", "")} for n, m in summary["moves"].items()],
         "verdict": summary["verdict"],
         "verdict_words": _verdict_words(summary["verdict"], summary),
-        "selection_rule": _RULE_WORDS.get(summary.get("selection_rule", ""),
+        "selection_rule": RULE_WORDS.get(summary.get("selection_rule", ""),
                                           summary.get("selection_rule", "").replace("_", " ")),
         "payoffs": [{"side": sides.get(s, s), "value": f"{v:.3f}"} for s, v in summary["payoffs"].items()],
         "counterfactual_payoffs": [{"side": sides.get(s, s), "value": f"{v:.3f}"}
@@ -466,25 +346,6 @@ def report_context(scenario: Scenario, summary: Mapping[str, Any]) -> dict[str, 
         "max_regret": f"{summary.get('max_regret', 0.0):.2g}",
         "notes": list(summary.get("notes", [])),
     }
-
-
-def _break_at_dots(text: str) -> Markup:
-    """A key path, HTML-escaped, that may wrap after its dots (``<wbr>``: nothing is copied)."""
-    return Markup(str(escape(text)).replace(".", ".<wbr>"))
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
-        # escaping on for the HTML only: the Markdown is text, and scenario strings are user input
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.filters["break_at_dots"] = _break_at_dots
-    return env
 
 
 def write_report(scenario_or_path: Scenario | str | Path, out_dir: str | Path, *,
@@ -548,10 +409,6 @@ def write_report(scenario_or_path: Scenario | str | Path, out_dir: str | Path, *
     shown = [f for f in (context["flips_figure"], context["phase_map"]) if f] + context["figures"]
     for number, figure in enumerate(shown, start=1):
         figure["number"] = number
-    env = _environment()
     written: dict[str, Path] = {f["file"]: out / f["file"] for f in shown}
-    for name in ("report.html", "report.md"):
-        text = env.get_template(f"{name}.j2").render(**context)
-        (out / name).write_text(text, encoding="utf-8")
-        written[name] = out / name
+    written.update(render_documents(context, out, "report"))
     return written

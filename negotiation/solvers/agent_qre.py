@@ -51,11 +51,23 @@ bimatrix tracer :mod:`negotiation.solvers.qre_trace` does (Turocy 2005; Allgower
 1990): arc length in the chart :math:`(w, \nu)` with :math:`z = \varphi(w)` (the chart of
 :func:`negotiation.solvers.qre_homotopy.to_log_probabilities`, which compresses
 log-probabilities below :math:`-10`) and :math:`\nu = \log(1 + \lambda)`, an Euler predictor,
-a Newton corrector on the bordered system :math:`[DH; t^\top]`, the same step control
-(nominal distance, contraction and angle) and the same retry of a step across which
-:math:`\operatorname{sign} \det [DH; t^\top]` changes (a jump to another branch). Far out the
-branch is nearly straight in this chart, so steps grow geometrically and :math:`\lambda` can
-reach :math:`10^{10}` and beyond in a few hundred steps.
+a Newton corrector on the bordered system :math:`[DH; t^\top]` and the same step control
+(nominal distance, contraction and angle). Far out the branch is nearly straight in this
+chart, so steps grow geometrically and :math:`\lambda` can reach :math:`10^{10}` and beyond in
+a few hundred steps.
+
+Branch points. A step across which :math:`\operatorname{sign} \det [DH; t^\top]` changes
+either jumped to another branch or crossed a simple branch point, where :math:`DH` loses rank
+and two branches cross (Allgower and Georg 1990, ch. 8). The rule here: *continue along the
+branch that keeps the tangent direction*, the smooth continuation through the crossing. Such
+a step of arc length :math:`s` is kept if the corrector's point at :math:`s/2` lies within
+:math:`s/4` of the chord and the tangent turns less than the nominal angle (one smooth branch
+through the crossing); otherwise it is retried at :math:`s/4`, and a sign change that
+persists down to steps of ``BRANCH_POINT_STEP`` is kept as well. The crossing is thus taken
+with an ordinary step, landing well past the branch point: on the branch point itself the
+bordered system is singular, Newton contracts slowly and the tangent is ill-conditioned, and
+a trace that creeps up to it in ever shorter steps (as it did when every sign change was
+retried shorter) can turn onto the other branch, on a side that depends on the step sizes.
 
 The limit. Once :math:`\lambda \ge 1`, each time :math:`\lambda` has grown by a quarter the
 point is solved to full accuracy at fixed :math:`\lambda` and its max regret (in payoff units,
@@ -67,12 +79,20 @@ the limits of the beliefs returned here.
 
 Limitations
 -----------
-- Branch points. In non-generic (symmetric) games the principal branch can meet another
-  branch; a sign change of :math:`\det [DH; t^\top]` that persists down to steps of
-  ``BRANCH_POINT_STEP`` is stepped through, and the trace continues on the branch it
-  arrives on. Gambit instead switches on a symmetry-breaking perturbation there and can end
-  elsewhere: on pygambit's catalog the limits differ on Shoham and Leyton-Brown's Fig. 5.10
-  and Jakobsen et al.'s Fig. 1(c) (both ours and Gambit's are equilibria).
+- Branch points. In non-generic games the principal branch can meet another one. In
+  pygambit's catalog this happens in games with a symmetry that swaps two information sets
+  (Shoham and Leyton-Brown's Fig. 5.10, whose subgame is a symmetric battle of the sexes,
+  pitchfork at :math:`\lambda^* = 0.68609`; Jakobsen et al.'s Fig. 1(c), :math:`\lambda^* =
+  8.51912`): the branch from the centroid is symmetric, and at :math:`\lambda^*` the
+  antisymmetric mode of the logit response has gain :math:`-1`, :math:`DH` loses rank and two
+  mirror-image asymmetric branches are born. The trace continues on the symmetric branch
+  (the rule above) to the symmetric equilibrium. Gambit's ``logit_solve`` detects the
+  change of orientation, adds :math:`10^{-7}` to its first equation (the sum of player 1's
+  first information set) and turns onto one of the asymmetric branches, whose side its
+  perturbation (Fig. 1(c)) or rounding (Fig. 5.10, where that set is the root, fixed by the
+  symmetry) decides; its limit is then an asymmetric equilibrium whose mirror image is an
+  equilibrium too. The limits therefore differ on these two games; on the other catalog
+  games where Gambit converges (all but Fig. 6.8) they agree to :math:`10^{-3}` or better.
 - The regret target is absolute (payoff units); Gambit's ``maxregret`` is relative to the
   payoff range. Limits that are mixed converge like :math:`1/\lambda`, so the target
   :math:`10^{-8}` takes :math:`\lambda \approx 10^7`: a few hundred steps.
@@ -96,6 +116,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from negotiation.model.tree import PERSONAL, TERMINAL, GameTree
+from negotiation.solvers.agent_form import agent_regrets
 from negotiation.solvers.qre_homotopy import chart, from_log_probabilities
 from negotiation.solvers.qre_trace import (
     BRANCH_POINT_STEP,
@@ -130,6 +151,9 @@ _MIN_STEP = 1e-12
 #: Newton at fixed lambda: iterations and the relative size of an acceptable residual.
 _FIXED_ITERATIONS = 40
 _FIXED_TOLERANCE = 1e-14
+#: A step across which det [DH; t^T] changes sign crosses a branch point (and is kept) if
+#: the branch's point at half the step lies within this fraction of the step from the chord.
+_CHORD_DEVIATION = 0.25
 
 #: Behaviour strategies as floats: ``[player][information set][action]``.
 FloatBehaviour = tuple[tuple[tuple[float, ...], ...], tuple[tuple[float, ...], ...]]
@@ -154,7 +178,9 @@ class AgentQRE:
         Expected payoffs of ``behaviour``.
     regrets : (float, float)
         Each player's regret (gain of a best response in the whole game), computed exactly
-        from the tree by :func:`~negotiation.solvers.sequence_form.behaviour_regrets`.
+        from the tree by :func:`~negotiation.solvers.sequence_form.behaviour_regrets`; for a
+        short-lived side (``tree.agent_column``), the largest regret of its agents
+        (:func:`~negotiation.solvers.agent_form.agent_regrets`).
     max_regret : float
         The larger of ``regrets``.
     converged : bool
@@ -232,9 +258,10 @@ class _Game:
         self.personal = self.path_slot >= 0
         self.pair_t, self.pair_j = np.nonzero(self.personal)
         self.pair_slot = self.path_slot[self.pair_t, self.pair_j]
-        payoffs = np.asarray(tree.payoffs[0], dtype=float)[tree.terminal[terminals]]  # (T, 2)
-        self.payoff_max = float(np.abs(payoffs).max(initial=0.0))
-        self.Ui = payoffs[:, self.slot_player]  # (T, Z): the mover's payoff for each slot
+        # the chooser's payoff at each terminal for each slot: its player's, or its short-lived agent's
+        chooser = np.asarray(tree.infoset_payoffs()[0], dtype=float)[tree.terminal[terminals]]  # (T, sets)
+        self.Ui = chooser[:, np.asarray(order, dtype=np.int64)[self.slot_set]]  # (T, Z)
+        self.payoff_max = float(np.abs(self.Ui).max(initial=0.0))
         members = [w for s in order for w in tree.infosets[s].members]
         self.member_sizes = [len(tree.infosets[s].members) for s in order]
         self.member_starts = np.concatenate([[0], np.cumsum(self.member_sizes)[:-1]]).astype(np.int64)
@@ -408,6 +435,17 @@ def _corrector(game: _Game, pred: np.ndarray, t: np.ndarray):
     return None
 
 
+def _across(game: _Game, u: np.ndarray, t: np.ndarray, step: float, cand: np.ndarray) -> bool:
+    """Whether a step from u to cand, across which det [DH; t^T] changes sign, follows one
+    smooth branch through a branch point (rather than jumping to another branch): the
+    corrector's point at half the step lies near the chord and the tangent turns little."""
+    mid = _corrector(game, u + 0.5 * step * t, t)
+    if mid is None:
+        return False
+    deviation = float(np.linalg.norm(mid[0] - 0.5 * (u + cand)))
+    return deviation <= _CHORD_DEVIATION * step and float(t @ mid[1]) >= np.cos(NOMINAL_ANGLE)
+
+
 @dataclass
 class _Trace:
     u: np.ndarray
@@ -465,8 +503,8 @@ def _trace(
         factor = max(np.sqrt(first / NOMINAL_DISTANCE), np.sqrt(contraction / NOMINAL_CONTRACTION),
                      angle / NOMINAL_ANGLE)
         flipped = sign_new != sign
-        if flipped and step > BRANCH_POINT_STEP:
-            h = 0.25 * step
+        if flipped and step > BRANCH_POINT_STEP and not (factor <= 2.0 and _across(game, u, t, step, cand)):
+            h = 0.25 * step  # a jump to another branch, or a step too long to tell
             continue
         if factor > 2.0:
             h = step / min(max(factor, 2.0), 4.0)
@@ -489,7 +527,9 @@ def _trace(
 
 
 def _prepare(tree: GameTree) -> _Game:
-    return _Game(tree, sequence_form(tree))
+    # with short-lived agents the sequence form serves the structure and the long-lived side's
+    # regret only; each agent is paid its own column (_Game.Ui)
+    return _Game(tree, sequence_form(tree, agents=True))
 
 
 def _record(game: _Game, u: np.ndarray, steps: int, status: str, converged: bool | None,
@@ -508,6 +548,11 @@ def _record(game: _Game, u: np.ndarray, steps: int, status: str, converged: bool
         beliefs[player].append(tuple(float(b) for b in beta[m0 : m0 + game.member_sizes[k]]))
     profile = (tuple(behaviour[0]), tuple(behaviour[1]))
     payoffs, regrets = behaviour_regrets(game.sf, profile)
+    if tree.short_lived:  # a short-lived side's regret: its worst agent's (solvers.agent_form)
+        agents = agent_regrets(tree, profile)
+        regrets = [max((float(agents[c]) for k, c in enumerate(tree.agent_column)
+                        if c >= 0 and tree.infosets[k].player == i), default=float(regrets[i]))
+                   for i in (0, 1)]
     worst = max(0.0, float(max(regrets)))  # below 0 only by the rounding of the floats
     if converged is None:
         converged = target is not None and worst <= target

@@ -15,7 +15,9 @@ games of a round are solved at once (every Nash equilibrium,
 :math:`W_k(s)`. A side that does not move has one action, so a one-mover round is a stage game
 with one row or one column. The resulting strategies depend on the round and the state only:
 a Markov-perfect equilibrium, subgame perfect by the one-shot deviation principle, with max
-regret the largest stage regret (reported).
+regret the largest stage regret (reported). A short-lived side's stage payoff is its period's
+utility only: :math:`M_k(s)_{ab} = u(s')` in a round that pays, :math:`W_{k+1}(s')` (its value
+within the period) in one that does not.
 """
 
 from __future__ import annotations
@@ -137,6 +139,7 @@ def _backward(game: RoundsGame, stage_play) -> tuple[RoundPlay, ...]:
     by ``stage_play(M) -> (row, column, count, status, max regret)``."""
     u = game.state_utilities()  # (S, 2)
     delta = float(game.discount)
+    short = np.array(game.short_lived, dtype=bool)
     plays: list[RoundPlay] = []
     # W_K: the final state kept forever, counted from the period after the last one
     future = u / (1.0 - delta) if game.continuation == "perpetuity" else np.zeros_like(u)
@@ -145,6 +148,8 @@ def _backward(game: RoundsGame, stage_play) -> tuple[RoundPlay, ...]:
         nxt = game.transitions(k)  # (S, m, n)
         # a round that does not pay is a move inside a period: no discount before the next
         M = (u[nxt] if rnd.pays else 0.0) + (delta if rnd.pays else 1.0) * future[nxt]  # (S, m, n, 2)
+        # a short-lived side is paid its period only: a paying round ends its interest
+        M[..., short] = u[nxt][..., short] if rnd.pays else future[nxt][..., short]
         x, y, count, status, regret = stage_play(M)
         value = np.einsum("sa,sabi,sb->si", x, M, y)
         plays.append(RoundPlay(row=x, column=y, value=value, payoffs=M, count=count, status=status, max_regret=regret))

@@ -61,6 +61,7 @@ __all__ = [
     "SequenceForm",
     "behaviour_from_plans",
     "behaviour_regrets",
+    "behaviour_regrets_float",
     "plans_from_behaviour",
     "sequence_form",
 ]
@@ -152,13 +153,17 @@ def _own_moves(tree: GameTree, v: int, player: int) -> list[str]:
     return moves
 
 
-def sequence_form(tree: GameTree) -> SequenceForm:
+def sequence_form(tree: GameTree, *, agents: bool = False) -> SequenceForm:
     """The sequence form of a two-player game tree with perfect recall.
 
     Parameters
     ----------
     tree : GameTree
         A batch of one without bargaining nodes.
+    agents : bool
+        Accept a tree with short-lived agents (``tree.short_lived``), whose payoff matrices
+        then hold each side's total only: for a caller that pays each agent its own column
+        (the agent QRE), never for a two-player solver (the default refuses such a tree).
 
     Raises
     ------
@@ -166,7 +171,7 @@ def sequence_form(tree: GameTree) -> SequenceForm:
         If two members of an information set follow different own moves of its player
         (or one follows the other), naming the information set and both histories.
     UnsupportedGameError
-        If the tree holds a bargaining node.
+        If the tree holds a bargaining node, or short-lived agents without ``agents``.
 
     Examples
     --------
@@ -193,6 +198,12 @@ def sequence_form(tree: GameTree) -> SequenceForm:
         raise UnsupportedGameError(
             f"node {v} ({tree.labels[v]!r}) is a bargaining node; the sequence form needs "
             "terminal payoffs"
+        )
+    if tree.short_lived and not agents:
+        raise UnsupportedGameError(
+            "the tree has short-lived agents (a new player at each decision of a side, paid its period "
+            "only): a game of more than two players, which this two-player solver cannot solve; the agent "
+            "logit QRE (negotiation.solvers.agent_qre) solves it"
         )
     V = tree.size
     infosets = (tree.player_infosets(0), tree.player_infosets(1))
@@ -388,3 +399,64 @@ def behaviour_regrets(
             value[sf.parent[player][k]] += max(value[start : start + m])
         regrets.append(value[0] - payoffs[player])
     return (payoffs[0], payoffs[1]), (regrets[0], regrets[1])
+
+
+def behaviour_regrets_float(
+    sf: SequenceForm, behaviour: Sequence[Sequence[Sequence[float]]]
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Floating-point :func:`behaviour_regrets`: the same backward pass, vectorised.
+
+    The three reach probabilities of every node (under chance and the other player's
+    behaviour, for each player, and under all moves) are products of edge probabilities
+    along the path, taken by pointer jumping over the parent array (:math:`\lceil \log_2
+    \text{depth} \rceil` numpy steps, Wyllie 1979); then the payoffs, the sequence values
+    :math:`g(\sigma)` and the backward pass as in :func:`behaviour_regrets`. For large
+    trees with a float answer to check; rounding errors are of the order of the machine
+    epsilon times the payoff range.
+
+    Returns
+    -------
+    payoffs : numpy.ndarray, shape (2,)
+    regrets : numpy.ndarray, shape (2,)
+
+    References
+    ----------
+    Wyllie, J. C. (1979). *The complexity of parallel computations*. PhD thesis, Cornell.
+    """
+    tree = sf.tree
+    V = tree.size
+    offset = np.zeros(len(tree.infosets) + 1, dtype=np.int64)
+    offset[1:] = np.cumsum([len(s.actions) for s in tree.infosets])
+    flat = np.zeros(offset[-1])
+    for player in (0, 1):
+        for k, s in enumerate(sf.infosets[player]):
+            flat[offset[s] : offset[s + 1]] = behaviour[player][k]
+    parent = np.asarray(tree.parent, dtype=np.int64)
+    edge = np.ones(V)
+    mover = np.full(V, -1)
+    child = np.arange(1, V)
+    up = parent[1:]
+    personal = tree.kind[up] == PERSONAL
+    chance_edge = np.array([float(_exact_probability(p)) for p in tree.probabilities[0][1:]])
+    edge[1:] = np.where(personal, flat[offset[np.maximum(tree.infoset[up], 0)] + tree.action[child]], chance_edge)
+    mover[1:] = np.where(personal, tree.player[up], -1)
+    # factors[j, v]: the edge into v counted for reach j (0: r_{-0}, 1: r_{-1}, 2: r)
+    factors = np.stack([np.where(mover == 0, 1.0, edge), np.where(mover == 1, 1.0, edge), edge])
+    ancestor = parent.copy()
+    while np.any(ancestor >= 0):  # pointer jumping: factors become products up to ancestor
+        has = np.flatnonzero(ancestor >= 0)
+        factors[:, has] = factors[:, has] * factors[:, ancestor[has]]
+        ancestor[has] = ancestor[ancestor[has]]
+    terminals = np.flatnonzero(tree.kind == TERMINAL)
+    u = np.asarray(tree.payoffs[0, tree.terminal[terminals]], dtype=float)
+    payoffs = (factors[2, terminals, None] * u).sum(axis=0)
+    regrets = np.zeros(2)
+    for player in (0, 1):
+        value = np.zeros(sf.sequences[player])
+        np.add.at(value, sf.node_sequence[player, terminals], factors[player, terminals] * u[:, player])
+        for k in reversed(range(len(sf.infosets[player]))):  # children after parents
+            m = len(tree.infosets[sf.infosets[player][k]].actions)
+            start = sf.first[player][k]
+            value[sf.parent[player][k]] += value[start : start + m].max()
+        regrets[player] = value[0] - payoffs[player]
+    return payoffs, regrets
