@@ -408,3 +408,29 @@ def test_gambit_agrees_on_perfect_recall_of_the_new_files(name, perfect_recall):
     assert pygambit.read_efg(str(DATA / name)).is_perfect_recall == perfect_recall
     if perfect_recall:  # and our sequence form accepts the file
         sequence_form(file_tree(name))
+
+
+@pytest.mark.parametrize(("seed", "types", "depth"), [(25, 2, 4), (21, 3, 4)])
+def test_a_path_that_ends_on_a_ray_from_the_centroid_is_retried_from_a_generic_prior(seed, types, depth):
+    # In these degenerate games the best response to the centroid has ties: the path from the
+    # centroid comes back to z0 = 1 at another basis, where y_empty leaves and its complement
+    # grows without bound (a ray). The equilibrium then comes from a generic prior, checked here
+    # by our exact regret and by Gambit's.
+    pytest.importorskip("pygambit")
+    from negotiation.io.efg import write_efg
+    from negotiation.io.efg_tree import game_tree_efg
+    from negotiation.solvers.sequence_lemke import SequenceLemkeError, sequence_lemke
+
+    tree = private_types_game(seed, types=types, depth=depth)
+    with pytest.raises(SequenceLemkeError, match="ray"):
+        sequence_lemke(sequence_form(tree))
+    for arithmetic in ("exact", "auto"):
+        eq = sequence_form_equilibrium(tree, arithmetic=arithmetic)
+        assert eq.exact[2] == 0
+    G = pygambit.read_efg(io.StringIO(write_efg(game_tree_efg(tree))))
+    profile = G.mixed_behavior_profile(rational=True)
+    for player in (0, 1):
+        for k, s in enumerate(sequence_form(tree).infosets[player]):
+            actions = tree.infosets[s].actions
+            profile.set_mixed_action(selector(tree, s), dict(zip(actions, eq.exact[0][player][k], strict=True)))
+    assert profile.max_regret() == 0

@@ -48,13 +48,23 @@ to end at a solution rather than on a ray. Pivoting is on integer tableaux
 lexicographic minimum-ratio test relative to the starting basis, so degenerate games (game
 trees usually are) are solved exactly and the path cannot cycle.
 
+Arithmetic
+----------
+The path is computed in floating point first
+(:mod:`negotiation.solvers.sequence_lemke_float`: the same system, start and
+lexicographic rule, numpy and a sparse LU), and in exact integer arithmetic only when the
+float answer fails its check; ``arithmetic=`` of :func:`sequence_form_equilibrium` chooses
+how an answer is checked and the record says which path gave it.
+
 Verification
 ------------
 The plans become behaviour strategies (uniform at information sets the player's own plan
 does not reach) and :func:`negotiation.solvers.sequence_form.behaviour_regrets` computes
-each player's regret by a backward pass over the tree, independently of the matrices. A
-result is returned only when the max regret is at most ``tol`` (zero, exactly, by
-default); otherwise :class:`SequenceLemkeError` is raised.
+each player's regret by a backward pass over the tree, independently of the matrices
+(:func:`~negotiation.solvers.sequence_form.behaviour_regrets_float` for a float answer). A
+result is returned only when the max regret is at most ``tol`` (zero, exactly, for an
+exact answer; ``FLOAT_TOL`` times the payoff range for a float one); an exact end point
+that fails raises :class:`SequenceLemkeError`.
 
 References
 ----------
@@ -83,14 +93,20 @@ from negotiation.solvers.sequence_form import (
     SequenceForm,
     behaviour_from_plans,
     behaviour_regrets,
+    behaviour_regrets_float,
     plans_from_behaviour,
     sequence_form,
 )
+from negotiation.solvers.sequence_lemke_float import float_lemke
 
 __all__ = [
     "LemkeSolution",
+    "LemkeSystem",
     "SequenceFormEquilibrium",
     "SequenceLemkeError",
+    "lemke_system",
+    "generic_prior",
+    "payoff_range",
     "sequence_form_equilibrium",
     "sequence_lemke",
 ]
@@ -121,9 +137,10 @@ class SequenceFormEquilibrium:
         Expected payoff of each player.
     max_regret : float
         The largest gain either player gets from its best response (0 at equilibrium).
-    exact : tuple
-        ``(strategies, payoffs, max_regret)`` as Fractions.
-    plans : tuple of two tuples of Fraction
+    exact : tuple or None
+        ``(strategies, payoffs, max_regret)`` as Fractions; ``None`` for a floating-point
+        answer (``arithmetic == "float"``).
+    plans : tuple of two tuples of Fraction (of float when ``arithmetic == "float"``)
         The realisation plans Lemke's algorithm ended at (sequence order of
         :class:`~negotiation.solvers.sequence_form.SequenceForm`).
     unreached : tuple of (player, k)
@@ -135,27 +152,38 @@ class SequenceFormEquilibrium:
         Complementary pivots taken.
     seconds : float
         Time to build the sequence form, pivot and verify.
+    arithmetic : str
+        How the answer was obtained and checked: ``"exact"`` (integer pivoting, exact
+        verification), ``"float_rationalised"`` (float pivoting, the end point rounded to
+        nearby fractions and verified exactly: max regret 0) or ``"float"`` (float
+        pivoting, verified in floats: ``max_regret`` at most the tolerance).
     """
 
     strategies: tuple[tuple[tuple[float, ...], ...], tuple[tuple[float, ...], ...]]
     payoffs: tuple[float, float]
     max_regret: float
-    exact: tuple[ExactBehaviour, tuple[Fraction, Fraction], Fraction]
-    plans: tuple[tuple[Fraction, ...], tuple[Fraction, ...]]
+    exact: tuple[ExactBehaviour, tuple[Fraction, Fraction], Fraction] | None
+    plans: tuple[tuple[Fraction, ...], tuple[Fraction, ...]] | tuple[tuple[float, ...], tuple[float, ...]]
     unreached: tuple[tuple[int, int], ...]
     method: str = "sequence_lemke"
     pivots: int = 0
     seconds: float = 0.0
+    arithmetic: str = "exact"
 
     def to_dict(self) -> dict:
         """Plain-data view (lists and floats) for JSON, with the exact values as strings."""
-        strategies, payoffs, regret = self.exact
-        return {
+        data = {
             "strategies": [[list(probs) for probs in player] for player in self.strategies],
             "payoffs": list(self.payoffs),
             "max_regret": self.max_regret,
             "method": self.method,
+            "arithmetic": self.arithmetic,
             "unreached": [list(k) for k in self.unreached],
+        }
+        if self.exact is None:
+            return data
+        strategies, payoffs, regret = self.exact
+        return data | {
             "exact": {
                 "strategies": [[[str(p) for p in probs] for probs in player] for player in strategies],
                 "payoffs": [str(v) for v in payoffs],
@@ -167,14 +195,15 @@ class SequenceFormEquilibrium:
 # --------------------------------------------------------------------------- Lemke
 
 
-def _integer_negative(P: np.ndarray, reach: np.ndarray) -> list[list[int]]:
+def _integer_negative(P: np.ndarray, reach: np.ndarray) -> dict[tuple[int, int], int]:
     """Payoff matrix made negative and integer: :math:`L (P - K C)`, with :math:`K` one
     more than the largest cell average :math:`P_{st} / C_{st}` (so every cell a terminal
-    reaches is at most :math:`-C_{st}`) and :math:`L` the common denominator."""
-    nonzero = [(p, c) for p, c in zip(P.flat, reach.flat, strict=True) if c != 0]
-    K = max((p / c for p, c in nonzero), default=Fraction(0)) + 1
-    shifted = [[P[i, j] - K * reach[i, j] for j in range(P.shape[1])] for i in range(P.shape[0])]
-    return _scaled(shifted)
+    reaches is at most :math:`-C_{st}`) and :math:`L` the common denominator; as its
+    non-zero cells (those a terminal reaches: elsewhere :math:`P = C = 0`)."""
+    cells = [(int(i), int(j)) for i, j in zip(*np.nonzero(reach != 0), strict=True)]
+    K = max((P[i, j] / reach[i, j] for i, j in cells), default=Fraction(0)) + 1
+    shifted = [P[i, j] - K * reach[i, j] for i, j in cells]
+    return dict(zip(cells, _scaled([shifted])[0], strict=True))
 
 
 def _scaled(rows: Sequence[Sequence[Fraction]]) -> list[list[int]]:
@@ -229,6 +258,119 @@ def _solve_basis(S: list[list[int]], basic: Sequence[int]) -> tuple[list[list[in
     return T, abs(previous)
 
 
+@dataclass(frozen=True)
+class LemkeSystem:
+    r"""The augmented sequence-form LCP as an integer matrix and its starting basis.
+
+    Variables: the slacks :math:`w` (``0..n-1``, of ``x`` then ``y``), the plans ``z``
+    (``n..2n-1``; ``z_i``'s complement is ``w_i``), the free duals ``u`` (``2n..2n+m-1``,
+    ``p`` then ``q``) and :math:`z_0` (``2n+m``). Rows: the ``n`` slack rows
+    :math:`w - M z + (E^\top p, F^\top q) + d z_0 = 0`, then the ``m`` equations
+    :math:`Ex + e z_0 = e,\ Fy + f z_0 = f` (scaled). ``entries`` holds the non-zero
+    cells ``(row, column)`` of the matrix with one column per variable and the right-hand
+    side last (column ``z0 + 1``). Shared by the exact and the floating-point paths, so
+    both follow the same LCP from the same start.
+    """
+
+    entries: dict[tuple[int, int], int]
+    basic: tuple[int, ...]
+    n1: int
+    n2: int
+    k1: int
+    k2: int
+
+    @property
+    def z0(self) -> int:
+        """Index of the artificial variable :math:`z_0`."""
+        return 2 * (self.n1 + self.n2) + self.k1 + self.k2
+
+    def is_free(self, v: int) -> bool:
+        """Whether variable ``v`` is a free dual (basic throughout, never in a ratio test)."""
+        return 2 * (self.n1 + self.n2) <= v < self.z0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Rows and columns (variables and the right-hand side) of the system."""
+        return self.n1 + self.n2 + self.k1 + self.k2, self.z0 + 2
+
+    def dense(self) -> list[list[int]]:
+        """The system as a dense list of integer rows."""
+        rows, width = self.shape
+        S = [[0] * width for _ in range(rows)]
+        for (i, j), v in self.entries.items():
+            S[i][j] = v
+        return S
+
+    @property
+    def entering(self) -> int:
+        r"""The first entering variable, :math:`y_\emptyset`."""
+        return self.n1 + self.n2 + self.n1
+
+
+def lemke_system(
+    sf: SequenceForm, prior: tuple[Sequence[Fraction], Sequence[Fraction]] | None = None
+) -> LemkeSystem:
+    r"""The integer LCP of :func:`sequence_lemke` and its starting basis (see there).
+
+    The basis lists the free duals, :math:`z_0`, :math:`x_\emptyset`, a best response to
+    the prior at every information set of each player, and the slacks of the other
+    sequences.
+    """
+    n1, n2 = sf.sequences
+    k1, k2 = sf.E.shape[0], sf.F.shape[0]
+    n, m = n1 + n2, k1 + k2
+    if prior is None:
+        uniform = tuple(
+            tuple(
+                tuple(Fraction(1, len(sf.tree.infosets[s].actions)) for _ in sf.tree.infosets[s].actions)
+                for s in sf.infosets[player]
+            )
+            for player in (0, 1)
+        )
+        prior = plans_from_behaviour(sf, uniform)  # type: ignore[arg-type]
+    x0 = [Fraction(v) for v in prior[0]]
+    y0 = [Fraction(v) for v in prior[1]]
+    A = _integer_negative(sf.A, sf.reach)
+    B = _integer_negative(sf.B, sf.reach)
+    Ay0, Bx0 = [Fraction(0)] * n1, [Fraction(0)] * n2
+    for (s, t), v in A.items():
+        Ay0[s] += v * y0[t]
+    for (s, t), v in B.items():
+        Bx0[t] += v * x0[s]
+    cover = _scaled([[-v for v in Ay0] + [-v for v in Bx0] + [Fraction(int(v)) for v in sf.e]
+                     + [Fraction(int(v)) for v in sf.f]])[0]
+    # variables: w = 0..n-1 (slacks of x then y), z = n..2n-1 (x then y; z_i's complement
+    # is w_i), free duals u = 2n..2n+m-1 (p then q), z0 = 2n+m; rows: the n slack rows,
+    # then the m equations Ex + e z0 = e, Fy + f z0 = f; the right-hand side is column Z0 + 1
+    Z0 = 2 * n + m
+    S: dict[tuple[int, int], int] = {}
+    for s in range(n):  # w_x + A y - E^T p - d_x z0 = 0 and w_y + B^T x - F^T q - d_y z0 = 0
+        S[s, s] = 1
+        if cover[s]:
+            S[s, Z0] = -cover[s]
+    for (s, t), v in A.items():
+        S[s, n + n1 + t] = v
+    for (s, t), v in B.items():
+        S[n1 + t, n + s] = v
+    for h, s in zip(*np.nonzero(sf.E), strict=True):
+        S[int(s), 2 * n + int(h)] = -int(sf.E[h, s])  # -E^T p
+        S[n + int(h), n + int(s)] = int(sf.E[h, s])  # E x
+    for h, t in zip(*np.nonzero(sf.F), strict=True):
+        S[n1 + int(t), 2 * n + k1 + int(h)] = -int(sf.F[h, t])
+        S[n + k1 + int(h), n + n1 + int(t)] = int(sf.F[h, t])
+    for h in range(m):  # ... + e z0 = e
+        if cover[n + h]:
+            S[n + h, Z0] = S[n + h, Z0 + 1] = cover[n + h]
+    # the starting basis
+    chosen_x = {sf.first[0][k] + a for k, a in enumerate(_best_responses(sf, 0, Ay0))}
+    chosen_y = {sf.first[1][k] + a for k, a in enumerate(_best_responses(sf, 1, Bx0))}
+    basic = list(range(2 * n, 2 * n + m)) + [Z0, n]
+    basic += [n + s for s in sorted(chosen_x)] + [n + n1 + t for t in sorted(chosen_y)]
+    basic += [s for s in range(1, n1) if s not in chosen_x]
+    basic += [n1 + t for t in range(1, n2) if t not in chosen_y]
+    return LemkeSystem({k: v for k, v in S.items() if v}, tuple(basic), n1, n2, k1, k2)
+
+
 def sequence_lemke(
     sf: SequenceForm,
     prior: tuple[Sequence[Fraction], Sequence[Fraction]] | None = None,
@@ -269,74 +411,19 @@ def sequence_lemke(
     LemkeSolution
         ``z`` holds :math:`(x, y)`.
     """
-    n1, n2 = sf.sequences
-    k1, k2 = sf.E.shape[0], sf.F.shape[0]
-    n, m = n1 + n2, k1 + k2
-    if prior is None:
-        uniform = tuple(
-            tuple(
-                tuple(Fraction(1, len(sf.tree.infosets[s].actions)) for _ in sf.tree.infosets[s].actions)
-                for s in sf.infosets[player]
-            )
-            for player in (0, 1)
-        )
-        prior = plans_from_behaviour(sf, uniform)  # type: ignore[arg-type]
-    x0 = [Fraction(v) for v in prior[0]]
-    y0 = [Fraction(v) for v in prior[1]]
-    A = _integer_negative(sf.A, sf.reach)
-    B = _integer_negative(sf.B, sf.reach)
-    E, F = sf.E.tolist(), sf.F.tolist()
-    Ay0 = [sum((A[s][t] * y0[t] for t in range(n2)), Fraction(0)) for s in range(n1)]
-    Bx0 = [sum((B[s][t] * x0[s] for s in range(n1)), Fraction(0)) for t in range(n2)]
-    cover = _scaled([[-v for v in Ay0] + [-v for v in Bx0] + [Fraction(int(v)) for v in sf.e]
-                     + [Fraction(int(v)) for v in sf.f]])[0]
-    # variables: w = 0..n-1 (slacks of x then y), z = n..2n-1 (x then y; z_i's complement
-    # is w_i), free duals u = 2n..2n+m-1 (p then q), z0 = 2n+m; rows: the n slack rows,
-    # then the m equations Ex + e z0 = e, Fy + f z0 = f
-    Z0 = 2 * n + m
-    width = Z0 + 2  # ... and the right-hand side
-    S = [[0] * width for _ in range(n + m)]
-    for s in range(n1):  # w_x + A y - E^T p - d_x z0 = 0
-        S[s][s] = 1
-        for t in range(n2):
-            S[s][n + n1 + t] = A[s][t]
-        for h in range(k1):
-            S[s][2 * n + h] = -E[h][s]
-        S[s][Z0] = -cover[s]
-    for t in range(n2):  # w_y + B^T x - F^T q - d_y z0 = 0
-        S[n1 + t][n1 + t] = 1
-        for s in range(n1):
-            S[n1 + t][n + s] = B[s][t]
-        for h in range(k2):
-            S[n1 + t][2 * n + k1 + h] = -F[h][t]
-        S[n1 + t][Z0] = -cover[n1 + t]
-    for h in range(k1):  # E x + e z0 = e
-        for s in range(n1):
-            S[n + h][n + s] = E[h][s]
-        S[n + h][Z0] = cover[n + h]
-        S[n + h][-1] = cover[n + h]
-    for h in range(k2):
-        for t in range(n2):
-            S[n + k1 + h][n + n1 + t] = F[h][t]
-        S[n + k1 + h][Z0] = cover[n + k1 + h]
-        S[n + k1 + h][-1] = cover[n + k1 + h]
-    # the starting basis
-    chosen_x = {sf.first[0][k] + a for k, a in enumerate(_best_responses(sf, 0, Ay0))}
-    chosen_y = {sf.first[1][k] + a for k, a in enumerate(_best_responses(sf, 1, Bx0))}
-    basic = list(range(2 * n, 2 * n + m)) + [Z0, n]
-    basic += [n + s for s in sorted(chosen_x)] + [n + n1 + t for t in sorted(chosen_y)]
-    basic += [s for s in range(1, n1) if s not in chosen_x]
-    basic += [n1 + t for t in range(1, n2) if t not in chosen_y]
-    T, det = _solve_basis(S, basic)
+    system = lemke_system(sf, prior)
+    basic = list(system.basic)
+    n, n1, Z0 = system.n1 + system.n2, system.n1, system.z0
+    T, det = _solve_basis(system.dense(), basic)
     # the free duals never leave and no other row depends on theirs: drop their rows (their
     # columns in the basis inverse are zero in every other row, so the lexicographic test
     # needs only the other starting variables)
-    kept = [i for i, v in enumerate(basic) if not 2 * n <= v < Z0]
+    kept = [i for i, v in enumerate(basic) if not system.is_free(v)]
     nonbasic = tuple(v for v in range(Z0 + 1) if v not in set(basic))
     rows = [[T[i][v] for v in nonbasic] + [T[i][-1]] for i in kept]
     start = tuple(basic[i] for i in kept)
     tab = _Tableau(rows, start, nonbasic, det, True, start, sum(1 << v for v in start))
-    entering = n + n1  # y_empty: its complement w_y_empty is non-basic too
+    entering = system.entering  # y_empty: its complement w_y_empty is non-basic too
     for pivots in range(1, max_pivots + 1):
         c = tab.column_of(entering)
         r = tab.leaving_row(c)
@@ -356,25 +443,142 @@ def sequence_lemke(
     raise SequenceLemkeError(f"no equilibrium within max_pivots={max_pivots} pivots")
 
 
+#: Float answers: largest max regret accepted, times the payoff range of the tree.
+FLOAT_TOL = 1e-9
+#: Largest denominator tried when the float end point is rounded to fractions.
+RATIONAL_DENOMINATOR = 10**6
+#: A plan value below this is a rounded zero (plans are at most 1).
+_ZERO = 1e-10
+
+ARITHMETIC = ("auto", "exact", "float")
+
+
+def _float_plans(sf: SequenceForm, values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    r"""The plans :math:`(x, y)` from the values of the end basis (divided by the scale
+    :math:`x_\emptyset`, :math:`y_\emptyset`; rounded zeros snapped), or None if they are
+    not plans within rounding."""
+    n1, n2 = sf.sequences
+    n = n1 + n2
+    x, y = values[n : n + n1], values[n + n1 : 2 * n]
+    if not (x[0] > 0 and y[0] > 0):
+        return None
+    x, y = x / x[0], y / y[0]
+    for plan, C, c in ((x, sf.E, sf.e), (y, sf.F, sf.f)):
+        if np.any(plan < -1e-9) or np.max(np.abs(C @ plan - c)) > 1e-9:
+            return None
+        plan[plan < _ZERO] = 0.0
+    return x, y
+
+
+def _float_behaviour(sf: SequenceForm, plans: tuple[np.ndarray, np.ndarray]) -> list[list[np.ndarray]]:
+    r""":math:`\beta(a \mid h) = x_{\sigma_h a} / x_{\sigma_h}` in floats (uniform where the
+    player's own plan does not reach ``h``), as :func:`behaviour_from_plans`."""
+    behaviour: list[list[np.ndarray]] = [[], []]
+    for player in (0, 1):
+        x = plans[player]
+        for k, s in enumerate(sf.infosets[player]):
+            m = len(sf.tree.infosets[s].actions)
+            start, head = sf.first[player][k], sf.parent[player][k]
+            probs = x[start : start + m] / x[head] if x[head] > 0 else np.full(m, 1.0 / m)
+            behaviour[player].append(probs / probs.sum())
+    return behaviour
+
+
+def _rationalised(sf: SequenceForm, behaviour: list[list[np.ndarray]]) -> ExactBehaviour | None:
+    """Nearby fractions (denominators at most ``RATIONAL_DENOMINATOR``) summing to 1 at
+    every information set, or None if that leaves a negative probability."""
+    exact = []
+    for player in (0, 1):
+        sets = []
+        for probs in behaviour[player]:
+            fr = [Fraction(float(p)).limit_denominator(RATIONAL_DENOMINATOR) for p in probs[:-1]]
+            last = 1 - sum(fr, Fraction(0))
+            if last < 0 or any(p < 0 for p in fr):
+                return None
+            sets.append((*fr, last))
+        exact.append(tuple(sets))
+    return exact[0], exact[1]
+
+
+def _exact_record(
+    sf: SequenceForm,
+    plans: Sequence[Sequence[Fraction]],
+    tol: Fraction | float,
+    pivots: int,
+    start: float,
+    arithmetic: str,
+) -> SequenceFormEquilibrium | None:
+    """The verified exact record of plans, or None if their max regret exceeds ``tol``."""
+    x, y = plans
+    for plan, C, c in ((x, sf.E, sf.e), (y, sf.F, sf.f)):
+        sums = [Fraction(0)] * len(c)
+        for h, s in zip(*np.nonzero(C), strict=True):  # Cx, over the non-zero cells
+            sums[h] += int(C[h, s]) * plan[s]
+        if any(v < 0 for v in plan) or sums != [int(v) for v in c]:
+            return None
+    behaviour, unreached = behaviour_from_plans(sf, (x, y))
+    payoffs, regrets = behaviour_regrets(sf, behaviour)
+    regret = max(regrets)
+    limit = tol if isinstance(tol, Fraction | int) else Fraction(repr(float(tol)))
+    if regret > limit:
+        return None
+    floats = tuple(tuple(tuple(float(p) for p in probs) for probs in player) for player in behaviour)
+    return SequenceFormEquilibrium(
+        strategies=floats,  # type: ignore[arg-type]
+        payoffs=(float(payoffs[0]), float(payoffs[1])),
+        max_regret=float(regret),
+        exact=(behaviour, payoffs, regret),
+        plans=(tuple(x), tuple(y)),
+        unreached=unreached,
+        pivots=pivots,
+        seconds=time.perf_counter() - start,
+        arithmetic=arithmetic,
+    )
+
+
+def payoff_range(tree: GameTree) -> float:
+    """Largest minus smallest terminal payoff over both players (the largest absolute
+    payoff if they are all equal): the scale of the float tolerance."""
+    u = np.asarray(tree.payoffs[0], dtype=float)
+    if u.size == 0:
+        return 0.0
+    return float(np.ptp(u)) or float(np.max(np.abs(u)))
+
+
 def sequence_form_equilibrium(
     tree: GameTree | SequenceForm,
     *,
-    tol: Fraction | float = 0,
+    arithmetic: str = "auto",
+    tol: Fraction | float | None = None,
     max_pivots: int = 100_000,
 ) -> SequenceFormEquilibrium:
     r"""One Nash equilibrium in behaviour strategies, by Lemke's algorithm on the sequence form.
 
-    See the module docstring for the LCP, the algorithm and the verification.
+    See the module docstring for the LCP, the algorithm and the verification. Three
+    arithmetics, each verified before an answer is returned:
+
+    * ``"exact"``: integer pivoting (:func:`sequence_lemke`), exact verification.
+    * ``"auto"`` (default): the same path in floating point
+      (:func:`~negotiation.solvers.sequence_lemke_float.float_lemke`); its end point is
+      rounded to nearby fractions and verified exactly (max regret at most ``tol``, 0 by
+      default), else the exact path runs. The answer is exact either way, and it is the
+      exact path's end point whenever rounding decided no tie differently.
+    * ``"float"``: the float path, its end point verified in floats
+      (:func:`~negotiation.solvers.sequence_form.behaviour_regrets_float`): accepted when
+      the max regret is at most ``tol`` (default ``FLOAT_TOL`` times
+      :func:`payoff_range`), else the exact path runs. ``exact`` is then None.
+
+    The record's ``arithmetic`` says which path gave the answer.
 
     Parameters
     ----------
     tree : GameTree or SequenceForm
         A two-player game with perfect recall, a batch of one (or its sequence form).
-    tol : number
-        Largest max regret accepted (payoff units); the computation is exact, so the
-        default 0 is met by every correct end point.
+    arithmetic : {"auto", "exact", "float"}
+    tol : number, optional
+        Largest max regret accepted (payoff units); see above for the defaults.
     max_pivots : int
-        Bound on the complementary pivots.
+        Bound on the complementary pivots (of each path).
 
     Returns
     -------
@@ -386,8 +590,19 @@ def sequence_form_equilibrium(
         (an :class:`~negotiation.solvers.subgames.UnsupportedGameError`) naming the
         information set where a player forgets its own moves.
     SequenceLemkeError
-        If the path ends on a ray, hits ``max_pivots``, or its end point fails the
-        verification (a bug guard: never a silent wrong answer).
+        If the exact path ends on a ray from the centroid and from every generic prior tried,
+        hits ``max_pivots``, or its end point fails the verification (a bug guard: never a
+        silent wrong answer).
+
+    Notes
+    -----
+    The path from the centroid prior can end on a ray in degenerate games: at :math:`z_0 = 1`
+    every solution is a best response to the prior, and where that best response has ties the
+    path can come back to :math:`z_0 = 1` at another basis, where :math:`x_\emptyset` (or
+    :math:`y_\emptyset`) is 0 and may leave; its complement then grows without bound with a
+    free dual. Seen on random games with small integer payoffs; the paths from the generic
+    priors (:func:`generic_prior`, fixed seeds 0, 1, 2: each a different equilibrium may be
+    found) ended at an equilibrium on every one of them checked.
 
     Examples
     --------
@@ -401,35 +616,97 @@ def sequence_form_equilibrium(
     ...     guess = b.add_personal(root, 1, "guess", ("heads", "tails"))
     ...     _ = b.add_terminal(guess), b.add_terminal(guess)
     >>> eq = sequence_form_equilibrium(b.build([[1, -1], [-1, 1], [-1, 1], [1, -1]]))
-    >>> eq.strategies, eq.payoffs, eq.max_regret
-    ((((0.5, 0.5),), ((0.5, 0.5),)), (0.0, 0.0), 0.0)
+    >>> eq.strategies, eq.payoffs, eq.max_regret, eq.arithmetic
+    ((((0.5, 0.5),), ((0.5, 0.5),)), (0.0, 0.0), 0.0, 'float_rationalised')
     """
+    if arithmetic not in ARITHMETIC:
+        raise ValueError(f"arithmetic must be one of {ARITHMETIC}, got {arithmetic!r}")
     start = time.perf_counter()
     sf = tree if isinstance(tree, SequenceForm) else sequence_form(tree)
-    solution = sequence_lemke(sf, max_pivots=max_pivots)
+    # the centroid first; where its path ends on a ray (seen only where the best response to
+    # the prior has ties), generic priors, whose best responses have none
+    rays = []
+    for attempt in range(1 + GENERIC_PRIORS):
+        prior = None if attempt == 0 else generic_prior(sf, seed=attempt - 1)
+        try:
+            return _lemke_equilibrium(sf, prior, arithmetic, tol, max_pivots, start)
+        except _RayError as error:
+            rays.append(str(error))
+    raise SequenceLemkeError(f"Lemke's algorithm ended on a ray from the centroid and from {GENERIC_PRIORS} generic "
+                             f"priors ({'; '.join(rays)})")
+
+
+class _RayError(SequenceLemkeError):
+    """The exact path ended on a ray (from a given prior)."""
+
+
+#: Generic priors tried after the centroid's path ends on a ray.
+GENERIC_PRIORS = 3
+
+
+def generic_prior(sf: SequenceForm, seed: int = 0) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+    """A completely mixed prior with random rational behaviour (integer weights 1 to 3 at every
+    information set, drawn by ``random.Random(seed)``): the ties of the centroid's best
+    responses are broken, while the denominators stay small enough for the float path."""
+    import random
+
+    rng = random.Random(seed)
+    behaviour = []
+    for player in (0, 1):
+        sets = []
+        for s in sf.infosets[player]:
+            weights = [rng.randint(1, 3) for _ in sf.tree.infosets[s].actions]
+            sets.append(tuple(Fraction(w, sum(weights)) for w in weights))
+        behaviour.append(tuple(sets))
+    return plans_from_behaviour(sf, (behaviour[0], behaviour[1]))  # type: ignore[return-value]
+
+
+def _lemke_equilibrium(sf: SequenceForm, prior, arithmetic: str, tol, max_pivots: int,
+                       start: float) -> SequenceFormEquilibrium:
+    """:func:`sequence_form_equilibrium` from one prior (None: the centroid); raises
+    :class:`_RayError` where the exact path ends on a ray."""
+    exact_tol = Fraction(0) if tol is None else tol
+    if arithmetic != "exact":
+        end = float_lemke(lemke_system(sf, prior), max_pivots=max_pivots)
+        if end.status == "ray":  # the exact path from this prior would take the same bases
+            raise _RayError(f"Lemke's algorithm ended on a ray after {end.pivots} pivots")
+        plans = None if end.values is None else _float_plans(sf, end.values)
+        if plans is not None:
+            behaviour = _float_behaviour(sf, plans)
+            if arithmetic == "float":
+                payoffs, regrets = behaviour_regrets_float(sf, behaviour)
+                limit = FLOAT_TOL * payoff_range(sf.tree) if tol is None else float(tol)
+                if max(regrets) <= limit:
+                    unreached = tuple((p, k) for p in (0, 1) for k, h in enumerate(sf.parent[p])
+                                      if plans[p][h] == 0)
+                    return SequenceFormEquilibrium(
+                        strategies=tuple(tuple(tuple(float(v) for v in probs) for probs in player)
+                                         for player in behaviour),  # type: ignore[arg-type]
+                        payoffs=(float(payoffs[0]), float(payoffs[1])),
+                        max_regret=float(max(regrets.max(), 0.0)),
+                        exact=None,
+                        plans=(tuple(float(v) for v in plans[0]), tuple(float(v) for v in plans[1])),
+                        unreached=unreached,
+                        pivots=end.pivots,
+                        seconds=time.perf_counter() - start,
+                        arithmetic="float",
+                    )
+            else:
+                rational = _rationalised(sf, behaviour)
+                if rational is not None:
+                    record = _exact_record(sf, plans_from_behaviour(sf, rational), exact_tol,
+                                           end.pivots, start, "float_rationalised")
+                    if record is not None:
+                        return record
+    try:
+        solution = sequence_lemke(sf, prior, max_pivots=max_pivots)
+    except SequenceLemkeError as error:
+        if "ray" in str(error):
+            raise _RayError(str(error)) from None
+        raise
     n1, n2 = sf.sequences
-    x, y = solution.z[:n1], solution.z[n1 : n1 + n2]
-    for name, plan, C, c in (("first", x, sf.E, sf.e), ("second", y, sf.F, sf.f)):
-        if any(v < 0 for v in plan) or any(
-            sum(int(C[h, s]) * plan[s] for s in range(len(plan))) != int(c[h]) for h in range(len(c))
-        ):  # pragma: no cover - bug guard
-            raise SequenceLemkeError(f"the {name} player's end point is not a realisation plan")
-    behaviour, unreached = behaviour_from_plans(sf, (x, y))
-    payoffs, regrets = behaviour_regrets(sf, behaviour)
-    regret = max(regrets)
-    limit = tol if isinstance(tol, Fraction | int) else Fraction(repr(float(tol)))
-    if regret > limit:
-        raise SequenceLemkeError(  # pragma: no cover - bug guard
-            f"Lemke's end point has max regret {regret} > tol {tol}"
-        )
-    floats = tuple(tuple(tuple(float(p) for p in probs) for probs in player) for player in behaviour)
-    return SequenceFormEquilibrium(
-        strategies=floats,  # type: ignore[arg-type]
-        payoffs=(float(payoffs[0]), float(payoffs[1])),
-        max_regret=float(regret),
-        exact=(behaviour, payoffs, regret),
-        plans=(tuple(x), tuple(y)),
-        unreached=unreached,
-        pivots=solution.pivots,
-        seconds=time.perf_counter() - start,
-    )
+    plans_exact = (solution.z[:n1], solution.z[n1 : n1 + n2])
+    record = _exact_record(sf, plans_exact, exact_tol, solution.pivots, start, "exact")
+    if record is None:  # pragma: no cover - bug guard
+        raise SequenceLemkeError("Lemke's exact end point is not a verified equilibrium")
+    return record
