@@ -39,22 +39,11 @@ from tests.test_sequence_form import (
     entry_deterrence,
     gambit_game,
     private_types_game,
-    selector,
 )
 
 pygambit = pytest.importorskip("pygambit")
 
-
-def gambit_float_profile(G, tree: GameTree, strategies):
-    """pygambit's float behaviour profile of our ``[player][set][action]`` floats."""
-    sf = sequence_form(tree)
-    profile = G.mixed_behavior_profile(rational=False)
-    for player in (0, 1):
-        for k, s in enumerate(sf.infosets[player]):
-            actions = tree.infosets[s].actions
-            assert len(set(actions)) == len(actions), "repeated action labels: map by position"
-            profile.set_mixed_action(selector(tree, s), dict(zip(actions, strategies[player][k], strict=True)))
-    return profile
+from tests.test_agent_qre import gambit_profile  # noqa: E402
 
 
 def through_gambit(tree: GameTree):
@@ -79,7 +68,7 @@ def test_float_answer_on_catalog_games_is_an_equilibrium_by_gambit(name):
     assert eq.arithmetic == "float" and eq.exact is None
     tol = 1e-9 * payoff_range(tree)
     assert eq.max_regret <= tol
-    profile = gambit_float_profile(G, tree, eq.strategies)
+    profile = gambit_profile(G, tree, eq.strategies)
     # Gambit's regret (Nash: every pure strategy of the reduced strategic form) and payoffs
     assert profile.max_regret() <= tol
     np.testing.assert_allclose([profile.payoffs[p] for p in G.players], eq.payoffs, atol=1e-12)
@@ -110,7 +99,7 @@ def test_float_answer_on_random_games_is_an_equilibrium_by_gambit(seed):
     eq = sequence_form_equilibrium(tree, arithmetic="float")
     tol = 1e-9 * payoff_range(tree)
     assert eq.arithmetic == "float" and eq.max_regret <= tol
-    profile = gambit_float_profile(G, tree, eq.strategies)
+    profile = gambit_profile(G, tree, eq.strategies)
     assert profile.max_regret() <= tol
     assert exact_regret_of_floats(tree, eq.strategies) <= F(tol)
     exact = sequence_form_equilibrium(tree, arithmetic="exact")
@@ -129,7 +118,7 @@ def test_a_larger_random_game_in_float():
     # (its Nash regret goes through the reduced strategic form: out of reach at this size)
     assert exact_regret_of_floats(tree, eq.strategies) <= F(tol)
     G, ours = through_gambit(tree)
-    profile = gambit_float_profile(G, ours, eq.strategies)
+    profile = gambit_profile(G, ours, eq.strategies)
     np.testing.assert_allclose([profile.payoffs[p] for p in G.players], eq.payoffs, atol=1e-9)
     assert profile.agent_max_regret() <= tol
 

@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 __all__ = ["DISTRIBUTION_KEY", "JUDGEMENT_SOURCE", "RULE_WORDS", "TEMPLATES", "assumptions_and_settings", "break_at_dots",
-           "distribution_text", "embed_figure", "environment", "format_number", "format_percent", "render_documents",
+           "distribution_text", "embed_figure", "environment", "format_number", "format_percent", "read_scenario_source", "render_documents",
            "setting_words"]
 
 #: What the assumptions table says of a value's source in a scenario without [sources].
@@ -175,3 +175,16 @@ def render_documents(context: Mapping[str, Any], out: Path, stem: str) -> dict[s
         path.write_text(text, encoding="utf-8")
         written[path.name] = path
     return written
+
+
+def read_scenario_source(config_or_path: Mapping[str, Any] | str | Path) -> tuple[Mapping[str, Any], str, str]:
+    """A report's input as ``(config, source, name)``: a parsed config as given (source ""), or
+    the config read from a TOML file or packaged name (source its path); ``name`` is the file's
+    name, else the scenario's."""
+    from negotiation.io.config import read_config, resolve_config_path
+
+    if isinstance(config_or_path, Mapping):
+        return config_or_path, "", str(config_or_path.get("scenario", {}).get("name", "<config>"))
+    path = resolve_config_path(str(config_or_path))
+    return read_config(path), str(path), path.name
+

@@ -22,6 +22,7 @@ from negotiation.report.common import (
     assumptions_and_settings,
     embed_figure,
     format_percent,
+    read_scenario_source,
     render_documents,
 )
 
@@ -206,16 +207,11 @@ def write_rounds_report(config_or_path: Mapping[str, Any] | str | Path, out_dir:
         Name (relative to ``out_dir``) -> path of every file written.
     """
     from negotiation.analysis.rounds import analyze_rounds
-    from negotiation.io.config import read_config, resolve_config_path
     from negotiation.io.key_paths import with_overrides
     from negotiation.io.rounds import is_rounds_config, rounds_from_dict
     from negotiation.viz.rounds_figures import plot_rounds
 
-    source = ""
-    if not isinstance(config_or_path, Mapping):
-        path = resolve_config_path(str(config_or_path))
-        source, config_or_path = str(path), read_config(path)
-    name = Path(source).name if source else str(config_or_path.get("scenario", {}).get("name", "<config>"))
+    config_or_path, source, name = read_scenario_source(config_or_path)
     if not is_rounds_config(config_or_path):
         raise ValueError(f"{name}: no [[rounds]]: use negotiation.report.write_report")
     if game is None:

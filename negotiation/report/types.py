@@ -29,6 +29,7 @@ from negotiation.report.common import (
     embed_figure,
     format_number,
     format_percent,
+    read_scenario_source,
     render_documents,
 )
 from negotiation.viz.types_figures import OFF_PATH as ZERO
@@ -355,26 +356,21 @@ def write_types_report(config_or_path: Mapping[str, Any] | str | Path, out_dir: 
         Name (relative to ``out_dir``) -> path of every file written.
     """
     from negotiation.analysis.types import analyze_types
-    from negotiation.io.config import read_config, resolve_config_path
     from negotiation.io.key_paths import with_overrides
     from negotiation.io.types import typed_scenarios, types_spec
     from negotiation.study.type_margins import type_flips
     from negotiation.viz.types_figures import plot_belief_updates
 
-    source = ""
-    if not isinstance(config_or_path, Mapping):
-        path = resolve_config_path(str(config_or_path))
-        source, config_or_path = str(path), read_config(path)
-    name = str(source or config_or_path.get("scenario", {}).get("name", "<config>"))
+    config_or_path, source, name = read_scenario_source(config_or_path)
     config, _ = with_overrides(config_or_path, dict(overrides or {}))
     if typed is None:
-        typed = typed_scenarios(config_or_path, Path(name).name, overrides)
+        typed = typed_scenarios(config_or_path, name, overrides)
     if typed is None:
         raise ValueError(f"{name}: no [types] table: use negotiation.report.write_report")
-    spec = types_spec(config, Path(name).name)
+    spec = types_spec(config, name)
     analysis = analyze_types(*typed)
     context = types_report_context(config, analysis, spec, source)
-    context["margins"] = margins_context(type_flips(config, Path(name).name), analysis)
+    context["margins"] = margins_context(type_flips(config, name), analysis)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     shown = analysis.types[:1] if len(analysis.types) == 2 else analysis.types

@@ -668,8 +668,6 @@ def _lemke_equilibrium(sf: SequenceForm, prior, arithmetic: str, tol, max_pivots
     exact_tol = Fraction(0) if tol is None else tol
     if arithmetic != "exact":
         end = float_lemke(lemke_system(sf, prior), max_pivots=max_pivots)
-        if end.status == "ray":  # the exact path from this prior would take the same bases
-            raise _RayError(f"Lemke's algorithm ended on a ray after {end.pivots} pivots")
         plans = None if end.values is None else _float_plans(sf, end.values)
         if plans is not None:
             behaviour = _float_behaviour(sf, plans)
