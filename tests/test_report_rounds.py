@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from negotiation.cli import main
+from tests.report_checks import assert_markdown_links, assert_self_contained
 
 SCENARIO = "us_china_2025"
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -69,17 +70,11 @@ def test_files_are_written(report: Path) -> None:
 
 
 def test_html_is_self_contained(report: Path) -> None:
-    html = (report / "report.html").read_text(encoding="utf-8")
-    assert 'src="http' not in html and 'href="http' not in html
-    assert "<link" not in html and "<script" not in html
-    images = re.findall(r"<img\b[^>]*>", html)
-    assert len(images) == 1
-    assert re.search(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', images[0])
+    assert_self_contained(report, images=1)
 
 
 def test_markdown_links_its_figures(report: Path) -> None:
-    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", _md(report))
-    assert links == ["figures/rounds.png"] and all((report / link).is_file() for link in links)
+    assert_markdown_links(report, ["figures/rounds.png"])
 
 
 def test_each_round_shows_its_predicted_and_observed_play(report: Path, analysis) -> None:

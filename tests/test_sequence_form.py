@@ -84,6 +84,20 @@ def gambit_game(name: str):
     return pygambit.read_efg(io.StringIO(text)), efg_game_tree(read_efg(text, source=name))
 
 
+def random_behaviour(sf, rng: random.Random) -> list:
+    """A seeded random exact behaviour profile ``[player][set][action]`` (weights 0..4, one
+    action at least 1 per set, so some actions have probability 0)."""
+    behaviour = []
+    for player in (0, 1):
+        sets = []
+        for s in sf.infosets[player]:
+            w = [rng.randint(0, 4) for _ in sf.tree.infosets[s].actions]
+            w[rng.randrange(len(w))] += 1
+            sets.append(tuple(F(v, sum(w)) for v in w))
+        behaviour.append(tuple(sets))
+    return behaviour
+
+
 def selector(tree: GameTree, s: int):
     """pygambit's selector of information set ``s`` (its first member's action path)."""
     first = tree.infosets[s].members[0]
@@ -163,14 +177,7 @@ def test_sequence_form_payoffs_match_gambit_on_random_profiles(name):
     sf = sequence_form(tree)
     rng = random.Random(11)
     for _ in range(3):
-        behaviour = []
-        for player in (0, 1):
-            sets = []
-            for s in sf.infosets[player]:
-                w = [rng.randint(0, 4) for _ in tree.infosets[s].actions]
-                w[rng.randrange(len(w))] += 1
-                sets.append(tuple(F(v, sum(w)) for v in w))
-            behaviour.append(tuple(sets))
+        behaviour = random_behaviour(sf, rng)
         x, y = plans_from_behaviour(sf, behaviour)
         ours = (x @ sf.A @ np.array(y, dtype=object), x @ sf.B @ np.array(y, dtype=object))
         assert ours == gambit_payoffs(to_gambit(G, tree, sf, behaviour), G)

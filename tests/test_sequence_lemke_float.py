@@ -39,6 +39,7 @@ from tests.test_sequence_form import (
     entry_deterrence,
     gambit_game,
     private_types_game,
+    random_behaviour,
 )
 
 pygambit = pytest.importorskip("pygambit")
@@ -215,14 +216,7 @@ def test_float_regrets_match_the_exact_ones(name):
     sf = sequence_form(tree)
     rng = random.Random(5)
     for _ in range(3):
-        behaviour = []
-        for player in (0, 1):
-            sets = []
-            for s in sf.infosets[player]:
-                w = [rng.randint(0, 4) for _ in tree.infosets[s].actions]
-                w[rng.randrange(len(w))] += 1
-                sets.append(tuple(F(v, sum(w)) for v in w))
-            behaviour.append(tuple(sets))
+        behaviour = random_behaviour(sf, rng)
         payoffs, regrets = behaviour_regrets(sf, behaviour)
         floats = [[[float(p) for p in probs] for probs in player] for player in behaviour]
         payoffs_f, regrets_f = behaviour_regrets_float(sf, floats)

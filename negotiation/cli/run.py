@@ -12,28 +12,34 @@ from negotiation.io.config import load_scenario, parse_overrides, resolve_config
 __all__ = ["register"]
 
 
-def _rounds_game(args: argparse.Namespace):
-    """The rounds game of ``args.config`` if it describes rounds (``[[rounds]]``), else None."""
+def _rounds_file(args: argparse.Namespace, typed: bool):
+    """``(config, file name)`` of ``args.config`` if it describes rounds (``[[rounds]]``) with
+    ``[types]`` (``typed``) or without, else None."""
     from negotiation.io.config import read_config
-    from negotiation.io.rounds import is_rounds_config, rounds_from_dict
+    from negotiation.io.rounds import is_rounds_config
 
     path = resolve_config_path(args.config)
     data = read_config(path)
-    if not is_rounds_config(data) or "types" in data:
+    if not is_rounds_config(data) or ("types" in data) != typed:
         return None
-    return rounds_from_dict(data, source=path.name, overrides=parse_overrides(args.set))
+    return data, path.name
+
+
+def _rounds_game(args: argparse.Namespace):
+    """The rounds game of ``args.config`` if it describes rounds without types, else None."""
+    from negotiation.io.rounds import rounds_from_dict
+
+    found = _rounds_file(args, typed=False)
+    return None if found is None else rounds_from_dict(found[0], source=found[1], overrides=parse_overrides(args.set))
 
 
 def _typed_rounds_game(args: argparse.Namespace):
     """The typed rounds game of ``args.config`` if it describes rounds with ``[types]``, else None."""
-    from negotiation.io.config import read_config
-    from negotiation.io.rounds import is_rounds_config, typed_rounds_from_dict
+    from negotiation.io.rounds import typed_rounds_from_dict
 
-    path = resolve_config_path(args.config)
-    data = read_config(path)
-    if not is_rounds_config(data) or "types" not in data:
-        return None
-    return typed_rounds_from_dict(data, source=path.name, overrides=parse_overrides(args.set))
+    found = _rounds_file(args, typed=True)
+    return None if found is None else typed_rounds_from_dict(found[0], source=found[1],
+                                                             overrides=parse_overrides(args.set))
 
 
 def _run_typed_rounds(args: argparse.Namespace, game) -> int:

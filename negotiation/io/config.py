@@ -525,12 +525,14 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<config>",
     if isinstance(data, Mapping) and "types" in data:
         raise ConfigError(source, [ConfigProblem(
             "types", "private types", "a scenario without private types here: a scenario with [types] is solved by "
-            "`negotiation run` and exported by `negotiation export`; sweep, report and solve take complete information")])
+            "`negotiation run`, reported by `negotiation report` and exported by `negotiation export`; sweep and solve "
+            "take complete information")])
     if isinstance(data, Mapping) and "rounds" in data:
         raise ConfigError(source, [ConfigProblem(
             "rounds", f"{len(data['rounds'])} rounds" if isinstance(data["rounds"], list) else data["rounds"],
-            "a one-round scenario: a rounds scenario (a year of talks) is solved by `negotiation run` "
-            "and checked by `negotiation validate`; sweep, report and solve take one round")])
+            "a one-round scenario: a rounds scenario (a year of talks) is solved by `negotiation run`, checked by "
+            "`negotiation validate` and reported by `negotiation report` (without [types]); sweep, export and solve "
+            "take one round")])
     # a list where the file has a number would make a batch of points (scenario_points),
     # which is not one scenario
     batches = [ConfigProblem(k, v, "a number (to try several values, sweep it: --param KEY=LO:HI:N)")

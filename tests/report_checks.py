@@ -1,0 +1,24 @@
+"""Checks shared by the report tests: a page that needs no network, Markdown whose figures exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+
+def assert_self_contained(folder: Path, images: int) -> None:
+    """``report.html`` fetches nothing (no remote source or link, no script) and embeds its
+    ``images`` figures as PNG data."""
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert 'src="http' not in html and 'href="http' not in html
+    assert "<link" not in html and "<script" not in html
+    found = re.findall(r"<img\b[^>]*>", html)
+    assert len(found) == images
+    for image in found:
+        assert re.search(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', image)
+
+
+def assert_markdown_links(folder: Path, figures: list[str]) -> None:
+    """``report.md`` links exactly ``figures`` (paths relative to the folder), each a file."""
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", (folder / "report.md").read_text(encoding="utf-8"))
+    assert links == figures and all((folder / link).is_file() for link in links)
