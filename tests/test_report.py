@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from html import unescape
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from negotiation.cli import main
 from negotiation.io.config import load_scenario
+from tests.report_checks import assert_browser_renders
 
 #: A small grid sweep for the phase map (25 points, under a second).
 SWEEP_PARAMS = ("talks.breakdown_probability=0:0.3:5", "moves.entity_listing.cost=0:0.04:5")
@@ -119,22 +119,7 @@ def test_a_browser_renders_the_report(madrid_report: Path, tmp_path: Path) -> No
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("chromium not installed")
-    from PIL import Image
-
-    shot = tmp_path / "report.png"
-    subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         f"--screenshot={shot}", "--window-size=1200,3000",
-         (madrid_report / "report.html").resolve().as_uri()],
-        check=True, capture_output=True, timeout=120,
-    )
-    with Image.open(shot) as image:
-        top = image.convert("RGB").crop((0, 0, image.width, min(1200, image.height)))
-    colours = top.getcolors(maxcolors=1 << 20)
-    assert colours is not None and len(colours) > 2
-    pixels = top.width * top.height
-    white = sum(count for count, rgb in colours if min(rgb) >= 250)
-    assert (pixels - white) / pixels > 0.01
+    assert_browser_renders(browser, madrid_report, tmp_path / "report.png")
 
 
 def test_set_changes_the_reported_value(tmp_path: Path) -> None:

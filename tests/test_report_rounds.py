@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from html import unescape
 from pathlib import Path
 
 import pytest
 
 from negotiation.cli import main
-from tests.report_checks import assert_markdown_links, assert_self_contained
+from tests.report_checks import assert_browser_renders, assert_markdown_links, assert_self_contained
 
 SCENARIO = "us_china_2025"
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -161,18 +160,4 @@ def test_set_changes_the_reported_value(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(BROWSER is None, reason="chromium not installed")
 def test_a_browser_renders_the_report(report: Path, tmp_path: Path) -> None:
-    from PIL import Image
-
-    shot = tmp_path / "report.png"
-    subprocess.run(
-        [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         f"--screenshot={shot}", "--window-size=1200,3000", (report / "report.html").resolve().as_uri()],
-        check=True, capture_output=True, timeout=120,
-    )
-    with Image.open(shot) as image:
-        top = image.convert("RGB").crop((0, 0, image.width, min(1200, image.height)))
-    colours = top.getcolors(maxcolors=1 << 20)
-    assert colours is not None and len(colours) > 2
-    pixels = top.width * top.height
-    white = sum(count for count, rgb in colours if min(rgb) >= 250)
-    assert (pixels - white) / pixels > 0.01
+    assert_browser_renders(BROWSER, report, tmp_path / "report.png")
