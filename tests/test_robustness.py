@@ -326,8 +326,10 @@ def _wait_for_lock(out: Path, first: subprocess.Popen, timeout: float = 60.0) ->
 @pytest.mark.parametrize("again", [(), ("--force",), ("--resume",)])
 def test_a_second_sweep_into_a_folder_in_use_is_refused(tmp_path, again):
     out = tmp_path / "sweep"
-    slow = ("sweep", "madrid_2025", "--param", "moves.entity_listing.cost=0:1:200",
-            "--param", "moves.anti_dumping_probe.cost=0:1:200", "--workers", "1", "--quiet", "--no-figures")
+    # a million points: running for many seconds whatever the speed of the solver (40,000
+    # points once did; they now finish before the second sweep starts)
+    slow = ("sweep", "madrid_2025", "--param", "moves.entity_listing.cost=0:1:1000",
+            "--param", "moves.anti_dumping_probe.cost=0:1:1000", "--workers", "1", "--quiet", "--no-figures")
     first = subprocess.Popen([NEGOTIATION, *slow, "--out", str(out)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     try:

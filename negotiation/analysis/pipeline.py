@@ -198,11 +198,21 @@ def headline_talks_outcomes(induction: Induction, scenario: Scenario) -> np.ndar
         cells = x[:, :, None] * y[:, None, :]  # (P, m, n), row side = the scenario's first
         probability = np.zeros((len(points), len(names)))
         np.add.at(probability.T, cell_label.ravel(), cells.reshape(len(points), -1).T)
-        for p, row in zip(points, probability, strict=True):
-            certain = np.flatnonzero(row >= 1 - CERTAIN)
-            possible = [names[k] for k in np.flatnonzero(row > CERTAIN)]
-            out[p] = names[int(certain[0])] if len(certain) else "mixed: " + ", ".join(possible)
+        out[points] = _outcome_labels(probability, names)
     return out
+
+
+def _outcome_labels(probability: np.ndarray, names: list[str]) -> np.ndarray:
+    """Each row's certain outcome, else ``"mixed: ..."`` with the possible ones; labelled once
+    per distinct pattern (a sweep has few)."""
+    certain = probability >= 1 - CERTAIN
+    key = np.where(certain.any(axis=1), np.argmax(certain, axis=1), -1 - (probability > CERTAIN) @ (1 << np.arange(len(names))))
+    patterns, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    labels = np.empty(len(patterns), dtype=object)
+    for j, (pattern, row) in enumerate(zip(patterns, first, strict=True)):
+        possible = [names[k] for k in np.flatnonzero(probability[row] > CERTAIN)]
+        labels[j] = names[int(pattern)] if pattern >= 0 else "mixed: " + ", ".join(possible)
+    return labels[inverse.reshape(-1)]
 
 
 def verdict_labels(paths: np.ndarray, talks_outcomes: np.ndarray) -> np.ndarray:

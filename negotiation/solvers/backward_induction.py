@@ -141,9 +141,8 @@ class Induction:
         """Worst stage status per point: 0 ok, 1 degenerate, 2 incomplete (N,)."""
         N = self.batch_size
         worst = self.extra_status.copy()
-        code = {"ok": 0, "degenerate": 1, "incomplete": 2}
         for record in self.stages.values():
-            status = np.array([code[s] for s in record.solutions.status]).reshape(N, -1)
+            status = record.solutions.status_codes.reshape(N, -1)
             worst = np.maximum(worst, status.max(axis=1))
         return worst
 
@@ -267,6 +266,17 @@ def backward_induction(
     )
 
 
+def _scatter(out: np.ndarray, at: np.ndarray, values: np.ndarray, take: np.ndarray) -> None:
+    """``out[:, at] = values[:, take]`` for arrays (N, V, k): each node's k numbers moved as
+    one item where the arrays allow (half the time of moving them one by one)."""
+    float_rows = out.dtype != object and values.dtype == out.dtype and out.flags.c_contiguous
+    if float_rows and values.flags.c_contiguous and out.shape[-1] == values.shape[-1]:
+        item = np.dtype((np.void, out.shape[-1] * out.itemsize))
+        out.view(item)[..., 0][:, at] = values.view(item)[..., 0][:, take]
+    else:
+        out[:, at] = values[:, take]
+
+
 class _Run:
     """State of one induction (arrays indexed by node)."""
 
@@ -336,9 +346,9 @@ class _Run:
 
     def terminals(self, group: np.ndarray) -> None:
         t = self.tree.terminal[group]
-        self.HV[:, group] = self.tree.payoffs[:, t]
+        _scatter(self.HV, group, self.tree.payoffs, t)
         if self.HL is not None:
-            self.HL[:, group] = self.tree.outcomes[:, t]
+            _scatter(self.HL, group, self.tree.outcomes, t)
 
     def bargain_units(self, group: np.ndarray) -> None:
         from negotiation.solvers.talks_bargaining import solve_bargaining_problems

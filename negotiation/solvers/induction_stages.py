@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from negotiation.solvers.class_tables import ClassTable, combinations, compact
+from negotiation.solvers.records import expected_payoff
 from negotiation.solvers.stage import StageSolutions, canonical, solve_stages
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ def simple_stages(run: _Run, group: np.ndarray) -> None:
     m, n = cells.shape[1:]
     pr = stages[0].row_player
     pc = 1 - pr
-    payoffs = tree.payoffs[:, tree.terminal[cells]]  # (N, U, m, n, 2)
+    leaves = tree.terminal[cells]
+    payoffs = _columns(tree.payoffs, leaves)  # (N, U, m, n, 2)
     A = payoffs[..., pr].reshape(N * U, m, n)
     B = payoffs[..., pc].reshape(N * U, m, n)
     old = run.reuse.stages.get(int(group[0])) if run.reuse is not None else None
@@ -94,9 +96,10 @@ def simple_stages(run: _Run, group: np.ndarray) -> None:
     run.CH[:, group] = e.reshape(N, U)
     lottery = None
     if run.HL is not None:
-        L = tree.outcomes[:, tree.terminal[cells]].reshape(G, m, n, run.R)
+        L = _columns(tree.outcomes, leaves).reshape(G, m, n, run.R)
         xf, yf = np.asarray(sol.row, dtype=float), np.asarray(sol.column, dtype=float)
-        lottery = np.einsum("gea,geb,gabr->ger", xf, yf, L)  # (G, E, R)
+        cells = (xf[..., :, None] * yf[..., None, :]).reshape(G, E, m * n)
+        lottery = np.matmul(cells, L.reshape(G, m * n, run.R))  # (G, E, R)
         run.HL[:, group] = lottery[np.arange(G), e].reshape(N, U, run.R)
     if not run.classes:
         return
@@ -113,6 +116,15 @@ def simple_stages(run: _Run, group: np.ndarray) -> None:
             action=np.broadcast_to(np.arange(E), (N, E)).copy(), headline=e.reshape(N, U)[:, s],
             row=sol.row[rows], column=sol.column[rows],
         )
+
+def _columns(values: np.ndarray, leaves: np.ndarray) -> np.ndarray:
+    """``values[:, leaves]``, without a copy when the leaves are consecutive (the terminals of a
+    scenario's stages are numbered in order)."""
+    flat = leaves.ravel()
+    if len(flat) and np.array_equal(flat, np.arange(flat[0], flat[0] + len(flat))):
+        return values[:, flat[0] : flat[0] + len(flat)].reshape(values.shape[0], *leaves.shape, *values.shape[2:])
+    return values[:, leaves]
+
 
 def stage(run: _Run, u: int) -> None:
     """A stage with play after it, or with fixed behaviour: one unit at a time."""
@@ -134,8 +146,8 @@ def stage(run: _Run, u: int) -> None:
     if solutions is not None:
         run.records[u] = StageRecord(np.array([u]), A, B, solutions, index, chosen)
     run.CH[:, u] = index
-    run.HV[:, u, pr] = (x[:, :, None] * A * y[:, None, :]).sum(axis=(1, 2))
-    run.HV[:, u, pc] = (x[:, :, None] * B * y[:, None, :]).sum(axis=(1, 2))
+    run.HV[:, u, pr] = expected_payoff(A, x, y)
+    run.HV[:, u, pc] = expected_payoff(B, x, y)
     if run.HL is not None:
         run.HL[:, u] = np.einsum("na,nb,nabr->nr", np.asarray(x, float), np.asarray(y, float), run.HL[:, cells])
     run.HR[:, u] = np.maximum(regret, run.HR[:, conts].max(axis=1))
@@ -164,8 +176,7 @@ def stage(run: _Run, u: int) -> None:
     Ap, Bp = bimatrix(values.reshape(N * P, m, n, 2))
     xs, ys, regrets, sols, _, _ = stage_profiles(run, Ap, Bp, row_fixed, col_fixed, all_profiles=True)
     if sols is not None:
-        code = {"ok": 0, "degenerate": 1, "incomplete": 2}
-        status = np.array([code[x] for x in sols.status]).reshape(N, P)
+        status = sols.status_codes.reshape(N, P)
         status = np.where(cvalid, status, 0)
         run.extra_status = np.maximum(run.extra_status, status.max(axis=1))
     # xs (N*P, E, m): every equilibrium (or best response) of each combination
@@ -173,8 +184,8 @@ def stage(run: _Run, u: int) -> None:
     ok = (cvalid.reshape(N * P)[:, None]) & (np.isfinite(regrets) if regrets.dtype != object else True)
     if sols is not None:
         ok = ok & sols.valid
-    ua = (xs[..., :, None] * Ap[:, None] * ys[..., None, :]).sum(axis=(-1, -2))
-    ub = (xs[..., :, None] * Bp[:, None] * ys[..., None, :]).sum(axis=(-1, -2))
+    ua = expected_payoff(Ap[:, None], xs, ys)
+    ub = expected_payoff(Bp[:, None], xs, ys)
     val = np.zeros((N * P, E, 2), dtype=run.dtype)
     val[..., pr], val[..., pc] = ua, ub
     flags = ok.reshape(N, P * E)

@@ -84,12 +84,35 @@ def max_regrets(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray) -> n
     >>> max_regrets(A, A, x, y).tolist()
     [0.0, 1.0]
     """
-    row_values = (A * y[..., None, :]).sum(-1)  # (..., m): A y
-    column_values = (x[..., :, None] * B).sum(-2)  # (..., n): x^T B
+    # column by column rather than one (..., m, n) product: no large temporaries
+    row_values = A[..., :, 0] * y[..., None, 0]  # (..., m): A y
+    for b in range(1, A.shape[-1]):
+        row_values = row_values + A[..., :, b] * y[..., None, b]
+    column_values = x[..., 0, None] * B[..., 0, :]  # (..., n): x^T B
+    for a in range(1, B.shape[-2]):
+        column_values = column_values + x[..., a, None] * B[..., a, :]
     row = row_values.max(-1) - (x * row_values).sum(-1)
     column = column_values.max(-1) - (y * column_values).sum(-1)
     regret = np.maximum(row, column)
     return np.maximum(regret, 0 * regret)
+
+
+def expected_payoff(M: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    r"""Expected payoffs :math:`x^T M y` of many profiles of many games.
+
+    ``M`` has shape ``(..., m, n)``, ``x, y`` shapes ``(..., m)`` and ``(..., n)`` (broadcast
+    together); works on object arrays of Fractions too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> expected_payoff(np.array([[1., 2.], [3., 4.]]), np.array([0.5, 0.5]), np.array([0., 1.])).item()
+    3.0
+    """
+    row_values = M[..., :, 0] * y[..., None, 0]  # M y, column by column: no (..., m, n) temporary
+    for b in range(1, M.shape[-1]):
+        row_values = row_values + M[..., :, b] * y[..., None, b]
+    return (x * row_values).sum(-1)
 
 
 def own_scale(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from negotiation.solvers.records import REGRET_TOLERANCE, MixedEquilibrium, NashResult, max_regrets
+from negotiation.solvers.records import (
+    REGRET_TOLERANCE,
+    MixedEquilibrium,
+    NashResult,
+    expected_payoff,
+    max_regrets,
+)
 
 __all__ = ["BATCHED_METHODS", "StageSolutions", "solve_stages"]
 
@@ -89,6 +95,9 @@ class StageSolutions:
     tolerance: float = REGRET_TOLERANCE
     representative: np.ndarray | None = None
     inverse: np.ndarray | None = None
+    #: ``status_codes`` and ``one_game`` when the solver knows them (else derived per game).
+    codes: np.ndarray | None = None
+    unbatched: np.ndarray | None = None
 
     @property
     def games(self) -> int:
@@ -97,14 +106,22 @@ class StageSolutions:
     @property
     def one_game(self) -> np.ndarray:
         """Which games were not certified by the batched enumeration (bool, (G,))."""
-        return np.array([m not in BATCHED_METHODS for m in self.method], dtype=bool)
+        if self.unbatched is not None:
+            return self.unbatched
+        return _per_game(self.method, self.inverse, lambda m: m not in BATCHED_METHODS, bool)
+
+    @property
+    def status_codes(self) -> np.ndarray:
+        """:data:`STATUS_CODES` of ``status`` per game (int, (G,)): 0 ok, 1 degenerate,
+        2 incomplete."""
+        if self.codes is not None:
+            return self.codes
+        return _per_game(self.status, self.inverse, STATUS_CODES.__getitem__, np.int64)
 
     def payoffs(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
         """Expected payoffs ``(x^T A y, x^T B y)`` of every equilibrium, shape (G, E, 2)."""
-        x, y = self.row[..., :, None], self.column[..., None, :]
-        ua = (x * A[:, None] * y).sum(axis=(-1, -2))
-        ub = (x * B[:, None] * y).sum(axis=(-1, -2))
-        return np.stack([ua, ub], axis=-1)
+        return np.stack([expected_payoff(A[:, None], self.row, self.column),
+                         expected_payoff(B[:, None], self.row, self.column)], axis=-1)
 
     def take(self, games: np.ndarray) -> StageSolutions:
         """The solutions of some games (an index array)."""
@@ -195,10 +212,7 @@ def solve_stages(
         first[inverse[::-1]] = np.arange(G)[::-1]
     else:
         A, B = shifted(A), shifted(B)  # solved in their own scale: integers stay integers
-        key = _game_keys(*canonical(A, B))
-        _, first, inverse = np.unique(key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel(),
-                                      return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        first, inverse = _distinct(_game_keys(_unit_range(A), _unit_range(B)))
     Au, Bu = A[first], B[first]
     U = len(first)
     # the batched enumerations, in turn: support enumeration certifies non-degenerate games,
@@ -276,7 +290,23 @@ def solve_stages(
         method=tuple(methods[inverse]),
         notes=_Sparse(inverse, notes, ()), components=_Sparse(inverse, components, None, count[inverse]),
         tolerance=tol, representative=np.asarray(first), inverse=np.asarray(inverse),
+        codes=np.array([STATUS_CODES[x] for x in status], dtype=np.int64)[inverse],
+        unbatched=np.array([x not in BATCHED_METHODS for x in methods], dtype=bool)[inverse],
     )
+
+
+#: A stage's status as a number, worst last.
+STATUS_CODES = {"ok": 0, "degenerate": 1, "incomplete": 2}
+
+
+def _per_game(labels: Sequence[str], inverse: np.ndarray | None, f, dtype) -> np.ndarray:
+    """``f`` of each game's label, evaluated once per distinct game when ``inverse`` says
+    which games share a representative (a sweep's stack repeats a few games many times)."""
+    if inverse is None or len(inverse) != len(labels):
+        return np.array([f(x) for x in labels], dtype=dtype)
+    first = np.zeros(int(inverse.max(initial=-1)) + 1, dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+    return np.array([f(labels[int(g)]) for g in first], dtype=dtype)[inverse]
 
 
 def shifted(M: np.ndarray) -> np.ndarray:
@@ -292,6 +322,37 @@ def canonical(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from negotiation.solvers.records import own_scale
 
     return own_scale(A, B)
+
+
+def _unit_range(M: np.ndarray) -> np.ndarray:
+    """:func:`canonical` of one player's payoffs already shifted to a smallest payoff of 0 (the
+    same numbers, one pass less)."""
+    span = M.max(axis=(1, 2), keepdims=True)
+    return np.where(span > 0, M / np.where(span > 0, span, 1.0), 0.0)
+
+
+#: Odd 64-bit multipliers of the hash of a game's key (fixed: the grouping is deterministic).
+_HASH = np.random.default_rng(20251014).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
+
+
+def _distinct(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first game of each distinct key row and each game's position among them.
+
+    Rows are grouped by a 64-bit hash of their bits (one integer sort instead of a sort of
+    whole rows), and the grouping is then checked row by row: a collision, never seen but
+    possible, falls back to sorting the rows themselves."""
+    bits = np.ascontiguousarray(key).view(np.uint64)
+    K = bits.shape[1]
+    if K <= len(_HASH):
+        with np.errstate(over="ignore"):
+            h = (bits * _HASH[:K]).sum(axis=1)
+        _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        if np.array_equal(bits[first][inverse], bits):
+            return first, inverse
+    _, first, inverse = np.unique(bits.view(np.dtype((np.void, 8 * K))).ravel(), return_index=True,
+                                  return_inverse=True)
+    return first, inverse.reshape(-1)
 
 
 #: Resolution at which two canonical games count as the same (2^-40 of the scale).
