@@ -1,10 +1,10 @@
 """Scale in the number of pre-talk moves: `negotiation run` on Madrid with K alternating moves.
 
-The Madrid file's two moves (the US entity listing, China's probe) are repeated K / 2 times
+The Madrid file's (as frozen at 6e44c2f, ``tests/golden/scenarios``) two moves (the US entity listing, China's probe) are repeated K / 2 times
 each, alternating (listing_1, probe_1, listing_2, ...), with their numbers unchanged: 2^K talks
 stages. Each variant is run as a user would, ``negotiation run FILE --no-figures --no-robustness
 --out DIR`` (the solve alone; margins are skipped above six moves anyway),
-in a fresh process; the wall time and the peak memory (``ru_maxrss`` of the child) are
+in a fresh process; the wall time and the peak memory (:mod:`peak`) are
 reported, with the size of summary.json.
 
     python benchmarks/moves.py                 # K = 2, 4, ..., 12
@@ -16,21 +16,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import tomli_w
+from peak import run_measured
 
-from negotiation.io.config import default_config_path, read_config
+from negotiation.io.config import read_config
+
+#: The Madrid scenario as frozen at 6e44c2f (several equilibria in its talks stages, so that
+#: the equilibrium sets grow with K), kept fixed so that the numbers compare across versions.
+MADRID = Path(__file__).resolve().parents[1] / "tests" / "golden" / "scenarios" / "madrid_2025.toml"
 
 
 def variant(k: int) -> dict:
     """The Madrid config with ``k`` alternating copies of its two moves."""
-    config = read_config(default_config_path())
+    config = read_config(MADRID)
     listing, probe = config["moves"]["entity_listing"], config["moves"]["anti_dumping_probe"]
     moves = {}
     for j in range(k):
@@ -38,6 +40,17 @@ def variant(k: int) -> dict:
         moves[f"{name}_{j // 2 + 1}"] = move
     config["moves"] = moves
     config.pop("uncertainty", None)  # it names the original moves
+    # each copy of a move keeps the sources of its numbers, under its new key path
+    sources = {}
+    for key_path, source in config.get("sources", {}).items():
+        original = next((name for name in ("entity_listing", "anti_dumping_probe")
+                         if key_path.startswith(f"moves.{name}.")), None)
+        if original is None:
+            sources[key_path] = source
+            continue
+        for copy in (name for name in moves if name.rsplit("_", 1)[0] == original):
+            sources[f"moves.{copy}.{key_path[len(f'moves.{original}.'):]}"] = source
+    config["sources"] = sources
     config["scenario"]["name"] = f"madrid_2025_{k}_moves"
     return config
 
@@ -52,17 +65,11 @@ def run(k: int, folder: Path) -> dict:
     out = folder / f"out_{k}"
     command = [str(Path(sys.executable).with_name("negotiation")), "run", str(path), "--no-figures",
                "--no-robustness", "--out", str(out)]
-    start = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if done.returncode:
-        raise SystemExit(f"K={k}: negotiation run failed:\n{done.stderr}")
+    seconds, peak, _ = run_measured(command, env={**os.environ, "MPLBACKEND": "Agg"})
     summary = json.loads((out / "summary.json").read_text())
     return {
         "moves": k, "stages": 2**k, "seconds": round(seconds, 2),
-        "peak_mb": round(max(peak, before) / 1024, 0) if peak > before else None,
+        "peak_mb": round(peak),
         "summary_mb": round((out / "summary.json").stat().st_size / 1e6, 2),
         "equilibria": _magnitude(summary["equilibrium_count"]), "classes": len(summary["equilibrium_classes"]),
     }

@@ -49,9 +49,9 @@ last point with ``converged`` false.
 
 One implementation
 ------------------
-Every game of a batch goes through the same compiled kernel
-(:mod:`negotiation.solvers.qre_kernel`, numba), one game after the other: a single game is
-a batch of one, and a game's trace is the same whatever else is in the batch. :func:`trace_principal_branch`
+Every game of a batch goes through the same arithmetic, elementwise over the batch (a pool
+of at most ``pool_size`` games refilled as games finish): a single game is a batch of one,
+and a game's trace is the same whatever else is in the batch. :func:`trace_principal_branch`
 and :func:`logit_qre` are the one-game views.
 
 Limitations
@@ -312,6 +312,7 @@ def principal_branch_limits(
     first_step: float = FIRST_STEP,
     max_accel: float = MAX_ACCEL,
     max_steps: int = 5000,
+    pool_size: int = 8192,
 ) -> BranchLimits:
     r"""The limit of the logit-QRE principal branch of every game of a stack.
 
@@ -330,6 +331,8 @@ def principal_branch_limits(
         ``tol * s``.
     first_step, max_accel, max_steps
         Initial arc length, largest step growth, bound on accepted steps.
+    pool_size : int
+        Games traced together (memory).
 
     Examples
     --------
@@ -351,7 +354,7 @@ def principal_branch_limits(
     mu_max = np.full(G, _NORMALISED_LAM_CAP) if lam_max is None else _lam(lam_max, "lam_max") * s
     An, Bn = A / s[:, None, None], B / s[:, None, None]
     traces = trace(An, Bn, mu_max=mu_max, tol=tol, first_step=first_step, max_accel=max_accel,
-                    max_steps=max_steps)
+                    max_steps=max_steps, pool_size=pool_size)
     return _limits(A, B, An, Bn, s, traces, tol)
 
 
@@ -432,7 +435,7 @@ def trace_principal_branch(
     mu_max = np.full(1, _NORMALISED_LAM_CAP) if lam_max is None else _lam(lam_max, "lam_max") * s
     An, Bn = A3 / s[:, None, None], B3 / s[:, None, None]
     traces = trace(An, Bn, mu_max=mu_max, tol=tol, first_step=first_step, max_accel=max_accel,
-                    max_steps=max_steps, record=True)
+                    max_steps=max_steps, record=True, pool_size=1)
     limits = _limits(A3, B3, An, Bn, s, traces, tol)
     scale = float(s[0])
     us = np.array(traces.points[0]).T

@@ -496,6 +496,7 @@ def logit_qre_fits(
     first_step: float = FIRST_STEP,
     max_accel: float = MAX_ACCEL,
     max_steps: int = 5000,
+    pool_size: int = 8192,
 ) -> QREFits:
     r"""Maximum-likelihood logit QRE of each game of a stack, on its principal branch.
 
@@ -512,7 +513,7 @@ def logit_qre_fits(
     level : float, optional
         Confidence level of a profile-likelihood interval for :math:`\lambda` (for
         example 0.95); none by default.
-    first_step, max_accel, max_steps
+    first_step, max_accel, max_steps, pool_size
         Options of the tracer (:func:`negotiation.solvers.qre.principal_branch_limits`).
 
     Returns
@@ -538,7 +539,8 @@ def logit_qre_fits(
     # traced to the cap: a target that is never crossed (inf) turns off the early stop at a
     # verified limit, so that a maximum at large lambda is not missed
     traces = trace(An, Bn, mu_max=np.full(G, _NORMALISED_LAM_CAP), mu_target=np.full(G, np.inf),
-                   first_step=first_step, max_accel=max_accel, max_steps=max_steps, record=True)
+                   first_step=first_step, max_accel=max_accel, max_steps=max_steps, record=True,
+                   pool_size=pool_size)
     lam = np.full(G, np.nan)
     loglik = np.full(G, np.nan)
     row = np.full((G, m), np.nan)
@@ -641,7 +643,7 @@ def logit_qre_fit(
     m, n = A.shape
     fits = logit_qre_fits(A[None], B[None], _counts(row_counts, (m,), "row_counts")[None],
                           _counts(column_counts, (n,), "column_counts")[None], level=level,
-                          first_step=first_step, max_accel=max_accel, max_steps=max_steps)
+                          first_step=first_step, max_accel=max_accel, max_steps=max_steps, pool_size=1)
     status = fits.status[0]
     if status == "failed":
         raise RuntimeError("logit_qre_fit: " + "; ".join(fits.notes[0]))

@@ -66,7 +66,7 @@ SWEEP_COLUMNS: tuple[str, ...] = (
     "error",
 )
 #: Points solved together (bounds the memory of one batch).
-POINTS_PER_BATCH = 16384
+POINTS_PER_BATCH = 32768
 
 
 def sweep_columns(side_names: Sequence[str]) -> tuple[str, ...]:
