@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ClassTable", "at_most", "combinations", "compact", "decision_summary", "player_values", "take", "ties"]
+__all__ = ["ClassTable", "at_most", "combinations", "compact", "decision_summary", "gather", "player_values", "take",
+           "ties"]
 
 
 @dataclass
@@ -61,10 +62,24 @@ class ClassTable:
 
 def take(a: np.ndarray, index: np.ndarray, axis: int) -> np.ndarray:
     """``a`` indexed along ``axis`` by ``index`` (which has a's shape up to that axis)."""
-    idx = np.expand_dims(index, axis)
-    while idx.ndim < a.ndim:
-        idx = idx[..., None]
-    return np.take_along_axis(a, idx, axis=axis).squeeze(axis)
+    return gather(a, np.expand_dims(index, axis)).squeeze(axis)
+
+
+def gather(a: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``a`` (lead..., L, tail...) at positions ``index`` (lead..., K) of its axis L, whole
+    in its trailing axes: ``np.take_along_axis`` with the index broadcast over the tail, as
+    one flat take (several times faster for the small axes of outcome classes).
+
+    >>> gather(np.arange(12).reshape(2, 3, 2), np.array([[2, 0], [1, 1]])).tolist()
+    [[[4, 5], [0, 1]], [[8, 9], [8, 9]]]
+    """
+    lead, L = index.shape[:-1], a.shape[index.ndim - 1]
+    tail = a.shape[index.ndim :]
+    if lead != a.shape[: index.ndim - 1]:  # an index broadcast over some leading axis
+        idx = index.reshape(*index.shape, *(1,) * len(tail))
+        return np.take_along_axis(a, idx, axis=index.ndim - 1)
+    rows = np.arange(int(np.prod(lead, dtype=np.int64))).reshape(*lead, 1) * L
+    return a.reshape(-1, *tail)[(rows + index).ravel()].reshape(*index.shape, *tail)
 
 
 def player_values(values: np.ndarray, player: np.ndarray) -> np.ndarray:
@@ -84,15 +99,7 @@ def compact(flags: np.ndarray, arrays: list[np.ndarray | None], cap: int) -> tup
     capped = counts > cap
     C = min(C, cap)
     order = order[..., :C]
-    out = []
-    for a in arrays:
-        if a is None:
-            out.append(None)
-            continue
-        idx = order
-        while idx.ndim < a.ndim:
-            idx = idx[..., None]
-        out.append(np.take_along_axis(a, idx, axis=flags.ndim - 1))
+    out = [None if a is None else gather(a, order) for a in arrays]
     return order, out, capped
 
 
