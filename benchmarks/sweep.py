@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -188,11 +187,11 @@ ng.sweep(ng.load(r"{madrid}"), {{"{k0}": np.linspace(a0, a1, side), "{k1}": np.l
 
 
 def library_fresh(side: int) -> float:
-    """Wall seconds of ``ng.sweep`` on the grid in a fresh process (start-up included)."""
+    """Wall seconds of ``ng.sweep`` on the grid in a fresh process (start-up included), run
+    the way the CLI rows are (:func:`peak.run_measured`), so that the two compare."""
     script = LIBRARY_SCRIPT.format(box=BOX, k0=KEY_PATHS[0], k1=KEY_PATHS[1], madrid=MADRID)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", script, str(side)], check=True, capture_output=True)
-    return time.perf_counter() - start
+    seconds, _, _ = run_measured([sys.executable, "-c", script, str(side)])
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> int:

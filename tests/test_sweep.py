@@ -177,8 +177,9 @@ def test_command_line_overrides_the_file_setting_by_setting():
 def test_chunks_cover_the_points_and_their_default_size_depends_on_the_points_only():
     assert chunk_bounds(7, 3) == ((0, 3), (3, 6), (6, 7))
     assert chunk_bounds(0, 3) == ()
-    # about 8 chunks, each of 4096 to 16384 points: ceil(32769 / 8) = 4097, ceil(10^5 / 8) = 12500
-    assert [default_chunk_size(n) for n in (1, 32, 32768, 32769, 10**5, 10**6)] == [4096, 4096, 4096, 4097, 12500, 16384]
+    # chunks of 16,384 points whatever the number of workers (one chunk up to 16,384 points)
+    assert [default_chunk_size(n) for n in (1, 32, 16384, 16385, 10**5, 10**6)] == [16384] * 6
+    assert [len(chunk_bounds(n, default_chunk_size(n))) for n in (1, 16384, 16385, 10**5, 10**6)] == [1, 1, 2, 7, 62]
 
 
 SWEEP_TOML = f'''
