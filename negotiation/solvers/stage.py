@@ -95,7 +95,8 @@ class StageSolutions:
     tolerance: float = REGRET_TOLERANCE
     representative: np.ndarray | None = None
     inverse: np.ndarray | None = None
-    #: ``status_codes`` and ``one_game`` when the solver knows them (else derived per game).
+    #: ``status_codes`` and ``one_game``, worked out once per distinct game by
+    #: :func:`solve_stages` (else derived game by game).
     codes: np.ndarray | None = None
     unbatched: np.ndarray | None = None
 
@@ -108,7 +109,7 @@ class StageSolutions:
         """Which games were not certified by the batched enumeration (bool, (G,))."""
         if self.unbatched is not None:
             return self.unbatched
-        return _per_game(self.method, self.inverse, lambda m: m not in BATCHED_METHODS, bool)
+        return np.array([m not in BATCHED_METHODS for m in self.method], dtype=bool)
 
     @property
     def status_codes(self) -> np.ndarray:
@@ -116,7 +117,7 @@ class StageSolutions:
         2 incomplete."""
         if self.codes is not None:
             return self.codes
-        return _per_game(self.status, self.inverse, STATUS_CODES.__getitem__, np.int64)
+        return np.array([STATUS_CODES[s] for s in self.status], dtype=np.int64)
 
     def payoffs(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
         """Expected payoffs ``(x^T A y, x^T B y)`` of every equilibrium, shape (G, E, 2)."""
@@ -212,7 +213,7 @@ def solve_stages(
         first[inverse[::-1]] = np.arange(G)[::-1]
     else:
         A, B = shifted(A), shifted(B)  # solved in their own scale: integers stay integers
-        first, inverse = _distinct(_game_keys(_unit_range(A), _unit_range(B)))
+        first, inverse = _distinct(_game_keys(*canonical(A, B)))
     Au, Bu = A[first], B[first]
     U = len(first)
     # the batched enumerations, in turn: support enumeration certifies non-degenerate games,
@@ -299,16 +300,6 @@ def solve_stages(
 STATUS_CODES = {"ok": 0, "degenerate": 1, "incomplete": 2}
 
 
-def _per_game(labels: Sequence[str], inverse: np.ndarray | None, f, dtype) -> np.ndarray:
-    """``f`` of each game's label, evaluated once per distinct game when ``inverse`` says
-    which games share a representative (a sweep's stack repeats a few games many times)."""
-    if inverse is None or len(inverse) != len(labels):
-        return np.array([f(x) for x in labels], dtype=dtype)
-    first = np.zeros(int(inverse.max(initial=-1)) + 1, dtype=np.int64)
-    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
-    return np.array([f(labels[int(g)]) for g in first], dtype=dtype)[inverse]
-
-
 def shifted(M: np.ndarray) -> np.ndarray:
     """Each game's payoffs shifted so that the smallest is 0."""
     return M - M.min(axis=(1, 2), keepdims=True)
@@ -322,13 +313,6 @@ def canonical(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from negotiation.solvers.records import own_scale
 
     return own_scale(A, B)
-
-
-def _unit_range(M: np.ndarray) -> np.ndarray:
-    """:func:`canonical` of one player's payoffs already shifted to a smallest payoff of 0 (the
-    same numbers, one pass less)."""
-    span = M.max(axis=(1, 2), keepdims=True)
-    return np.where(span > 0, M / np.where(span > 0, span, 1.0), 0.0)
 
 
 #: Odd 64-bit multipliers of the hash of a game's key (fixed: the grouping is deterministic).
