@@ -87,7 +87,7 @@ def simple_stages(run: _Run, group: np.ndarray) -> None:
         run.records[int(u)] = record
     sol, e = record.solutions, record.index
     G = N * U
-    u_eq = sol.payoffs(A, B)  # (G, E, 2) in (row, column)
+    u_eq = sol.values if sol.values is not None else sol.payoffs(A, B)  # (G, E, 2) in (row, column)
     E = u_eq.shape[1]
     value = np.empty((G, E, 2), dtype=u_eq.dtype)
     value[..., pr], value[..., pc] = u_eq[..., 0], u_eq[..., 1]

@@ -84,6 +84,21 @@ def max_regrets(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray) -> n
     >>> max_regrets(A, A, x, y).tolist()
     [0.0, 1.0]
     """
+    return regrets_and_payoffs(A, B, x, y)[0]
+
+
+def regrets_and_payoffs(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r""":func:`max_regrets` and the expected payoffs :math:`x^T A y`, :math:`x^T B y` of the
+    same profiles, from one pass (the payoffs are the regrets' reference values).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> regret, a, b = regrets_and_payoffs(np.eye(2), 2 * np.eye(2), np.array([1., 0.]), np.array([0., 1.]))
+    >>> float(regret), float(a), float(b)
+    (2.0, 0.0, 0.0)
+    """
     # column by column rather than one (..., m, n) product: no large temporaries
     row_values = A[..., :, 0] * y[..., None, 0]  # (..., m): A y
     for b in range(1, A.shape[-1]):
@@ -91,10 +106,10 @@ def max_regrets(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray) -> n
     column_values = x[..., 0, None] * B[..., 0, :]  # (..., n): x^T B
     for a in range(1, B.shape[-2]):
         column_values = column_values + x[..., a, None] * B[..., a, :]
-    row = row_values.max(-1) - (x * row_values).sum(-1)
-    column = column_values.max(-1) - (y * column_values).sum(-1)
-    regret = np.maximum(row, column)
-    return np.maximum(regret, 0 * regret)
+    row_payoff = (x * row_values).sum(-1)
+    column_payoff = (y * column_values).sum(-1)
+    regret = np.maximum(row_values.max(-1) - row_payoff, column_values.max(-1) - column_payoff)
+    return np.maximum(regret, 0 * regret), row_payoff, column_payoff
 
 
 def expected_payoff(M: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:

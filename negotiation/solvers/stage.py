@@ -46,6 +46,7 @@ from negotiation.solvers.records import (
     NashResult,
     expected_payoff,
     max_regrets,
+    regrets_and_payoffs,
 )
 
 __all__ = ["BATCHED_METHODS", "StageSolutions", "solve_stages"]
@@ -99,6 +100,9 @@ class StageSolutions:
     #: :func:`solve_stages` (else derived game by game).
     codes: np.ndarray | None = None
     unbatched: np.ndarray | None = None
+    #: :meth:`payoffs` of the games solved, in their own units, when :func:`solve_stages`
+    #: computed them with the regrets (float games).
+    values: np.ndarray | None = None
 
     @property
     def games(self) -> int:
@@ -276,12 +280,15 @@ def solve_stages(
         row[u, :c], column[u, :c] = x, y
         valid[u, :c] = True
         count[u] = c
+    values = None
     if dtype is object:
         regret = np.array([[float(max_regrets(Au[u], Bu[u], row[u, e], column[u, e])) if valid[u, e] else 0.0
                             for e in range(E)] for u in range(U)])
     else:  # in each game's own units (the representative's are canonical)
         A0, B0 = (np.asarray(M, dtype=float)[:, None] for M in original)
-        regret = np.where(valid[inverse], max_regrets(A0, B0, row[inverse], column[inverse]), 0.0)
+        regret, ua, ub = regrets_and_payoffs(A0, B0, row[inverse], column[inverse])
+        regret = np.where(valid[inverse], regret, 0.0)
+        values = np.stack([ua, ub], axis=-1)
     for u, (*_, st, meth, note, comps) in solved.items():
         status[u], methods[u] = st, meth
         notes[u], components[u] = tuple(note), tuple(comps)
@@ -291,7 +298,7 @@ def solve_stages(
         method=tuple(methods[inverse]),
         notes=_Sparse(inverse, notes, ()), components=_Sparse(inverse, components, None, count[inverse]),
         tolerance=tol, representative=np.asarray(first), inverse=np.asarray(inverse),
-        codes=np.array([STATUS_CODES[x] for x in status], dtype=np.int64)[inverse],
+        codes=np.array([STATUS_CODES[x] for x in status], dtype=np.int64)[inverse], values=values,
         unbatched=np.array([x not in BATCHED_METHODS for x in methods], dtype=bool)[inverse],
     )
 
