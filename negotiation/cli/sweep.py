@@ -353,7 +353,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                             "(needs: pip install 'negotiation[distributed]')")
     sweep.add_argument("--chunk-size", type=_positive("--chunk-size"), metavar="N",
-                       help="points per chunk, the unit of work and of checkpointing (default: about 32 chunks)")
+                       help="points per chunk, the unit of work and of checkpointing (default: 16384)")
     sweep.add_argument("--out", metavar="DIR", help="output folder (default: results/<scenario>/sweep/)")
     again = sweep.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true",
